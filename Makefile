@@ -1,0 +1,35 @@
+# The two commands of the README. Each creates .venv on a machine that has only Python,
+# installs trialkit with the pinned versions in requirements/constraints.txt (pinned so
+# that notebook outputs checked by nbval do not drift with upstream releases), then runs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TRIAL  ?= all
+PYTEST_ARGS ?=
+
+.PHONY: report test lint bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[test]"
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 > /dev/null
+	@touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/trialkit report --trial $(TRIAL)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check trialkit tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .hypothesis
