@@ -1,0 +1,194 @@
+"""Tests for trialkit.tables. Expected values from tests/R/tables.R (R 4.x, base stats)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trialkit.tables import (
+    consort_counts,
+    format_median_iqr,
+    median_iqr_by_arm,
+    n_percent_by_arm,
+    table_one,
+)
+
+ARMS = ["iloprost", "placebo"]
+X_ILO = [-9, -7, -7, -4, -2, 0, 3, 7, 12, 15, 15]
+X_PLA = [-10, -8, -6, -5, -5, -3, 1, 5, 9, 14]
+
+
+def _two_arms(x: list[float], y: list[float], name: str = "y") -> pd.DataFrame:
+    return pd.DataFrame({"arm": ["iloprost"] * len(x) + ["placebo"] * len(y), name: x + y})
+
+
+def test_quantile_type7_median_iqr_by_arm():
+    # R: quantile(x_ilo, c(.25, .5, .75), type = 7) -> -5.5 0 9.5
+    #    quantile(x_pla, c(.25, .5, .75), type = 7) -> -5.75 -4 4   (tests/R/tables.R)
+    out = median_iqr_by_arm(_two_arms(X_ILO, X_PLA), "y", arms=ARMS)
+    assert out["arm"].tolist() == ARMS
+    assert out["n"].tolist() == [11, 10]
+    np.testing.assert_allclose(out[["q1", "median", "q3"]].iloc[0], [-5.5, 0.0, 9.5])
+    np.testing.assert_allclose(out[["q1", "median", "q3"]].iloc[1], [-5.75, -4.0, 4.0])
+
+
+def test_median_iqr_by_arm_counts_missing_and_keeps_arm_order():
+    d = _two_arms([1.0, np.nan, 3.0], [2.0, 4.0])
+    out = median_iqr_by_arm(d, "y", arms=["placebo", "iloprost"])
+    assert out["arm"].tolist() == ["placebo", "iloprost"]
+    assert out["n"].tolist() == [2, 2]
+    assert out["n_missing"].tolist() == [0, 1]
+    assert out["median"].tolist() == [3.0, 2.0]
+
+
+def test_median_iqr_by_arm_empty_arm_gives_nan_not_error():
+    d = pd.DataFrame({"arm": ["iloprost"] * 3, "y": [1.0, 2.0, 3.0]})
+    out = median_iqr_by_arm(d, "y", arms=ARMS)
+    assert out.loc[1, "n"] == 0
+    assert np.isnan(out.loc[1, "median"])
+    assert format_median_iqr(out).tolist() == ["2.0 (1.5 to 2.5)", "—"]
+
+
+def test_format_median_iqr_like_the_paper():
+    # The published primary result is printed as -4 (-7 to 7); rounding must not leave "-0".
+    s = pd.DataFrame({"median": [-4.0, -0.04], "q1": [-7.0, -1.0], "q3": [7.0, 0.2]})
+    assert format_median_iqr(s, decimals=0).tolist() == ["-4 (-7 to 7)", "0 (-1 to 0)"]
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (pd.DataFrame({"y": [1.0]}), "no arm column 'arm'"),
+        (pd.DataFrame({"arm": ["iloprost"], "z": [1.0]}), "no column 'y'"),
+        (pd.DataFrame({"arm": ["aspirin"], "y": [1.0]}), r"label\(s\) \['aspirin'\]"),
+        (pd.DataFrame({"arm": [None, "placebo"], "y": [1.0, 2.0]}), r"empty in row\(s\) \[0\]"),
+        (pd.DataFrame({"arm": ["placebo"], "y": ["high"]}), "must be numeric"),
+    ],
+)
+def test_median_iqr_by_arm_bad_input_names_the_problem(frame, message):
+    with pytest.raises(ValueError, match=message):
+        median_iqr_by_arm(frame, "y", arms=ARMS)
+
+
+def test_n_percent_by_arm_counts_and_percent():
+    # The I-MICRO day-28 deaths: 48/114 (42%) and 47/122 (39%) (reference/trials.md, derived).
+    dead = [1] * 48 + [0] * 66 + [1] * 47 + [0] * 75
+    d = pd.DataFrame({"arm": ["iloprost"] * 114 + ["placebo"] * 122, "dead": dead})
+    out = n_percent_by_arm(d, "dead", arms=ARMS)
+    assert out["events"].tolist() == [48, 47]
+    assert out["n"].tolist() == [114, 122]
+    np.testing.assert_allclose(out["percent"], [100 * 48 / 114, 100 * 47 / 122])
+    assert out["summary"].tolist() == ["48 (42%)", "47 (39%)"]
+
+
+def test_n_percent_by_arm_missing_leaves_the_denominator():
+    d = pd.DataFrame({"arm": ["iloprost"] * 3 + ["placebo"], "sae": [1, np.nan, 0, True]})
+    out = n_percent_by_arm(d, "sae", arms=ARMS, decimals=1)
+    assert out["n"].tolist() == [2, 1]
+    assert out["n_missing"].tolist() == [1, 0]
+    assert out["summary"].tolist() == ["1 (50.0%)", "1 (100.0%)"]
+
+
+def test_n_percent_by_arm_refuses_non_binary():
+    d = pd.DataFrame({"arm": ["iloprost", "placebo"], "sae": [1, 2]})
+    with pytest.raises(ValueError, match=r"'sae' must be 0/1; row\(s\) \[1\] hold \[2\]"):
+        n_percent_by_arm(d, "sae", arms=ARMS)
+
+
+def _patients() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "patient_id": range(10),
+            "arm": ["iloprost"] * 5 + ["placebo"] * 5,
+            "mitt": [1, 1, 0, 1, 0, 1, 1, 1, 0, 1],
+            "withdrawal_reason": [
+                None, None, "consent withdrawn", None, "no septic shock",
+                None, None, None, "consent withdrawn", None,
+            ],
+        }
+    )  # fmt: skip
+
+
+def test_consort_counts_flow_adds_up():
+    out = consort_counts(_patients(), analysed="mitt", arms=ARMS)
+    assert out["stage"].tolist() == ["randomized", "excluded", "excluded", "analysed"]
+    assert out["reason"].tolist() == ["", "consent withdrawn", "no septic shock", ""]
+    assert out["iloprost"].tolist() == [5, 1, 1, 3]
+    assert out["placebo"].tolist() == [5, 1, 0, 4]
+    assert out["total"].tolist() == [10, 2, 1, 7]
+    # Randomized = excluded + analysed, in each arm.
+    for a in ARMS:
+        col = out.set_index("stage")[a]
+        assert col["randomized"] == col["excluded"].sum() + col["analysed"]
+
+
+def test_consort_counts_without_reason_column():
+    p = _patients().drop(columns="withdrawal_reason")
+    out = consort_counts(p, analysed="mitt", arms=ARMS)
+    assert out.loc[out.stage == "excluded", "reason"].tolist() == ["reason not recorded"]
+    assert out.loc[out.stage == "excluded", "total"].tolist() == [3]
+
+
+def test_consort_counts_nobody_excluded():
+    p = _patients().assign(mitt=1)
+    out = consort_counts(p, analysed="mitt", arms=ARMS)
+    assert out["stage"].tolist() == ["randomized", "analysed"]
+
+
+def test_consort_counts_bad_flag():
+    p = _patients()
+    p.loc[3, "mitt"] = 7
+    with pytest.raises(ValueError, match=r"'mitt' must be 0/1; row\(s\) \[3\]"):
+        consort_counts(p, analysed="mitt", arms=ARMS)
+    with pytest.raises(ValueError, match="no column 'pp'"):
+        consort_counts(_patients(), analysed="pp", arms=ARMS)
+
+
+AGE1 = [61, 55, 70, 48, 66, 59, 73, 52]
+AGE2 = [64, 58, 49, 71, 69, 62, 57, 60, 67]
+SITE1 = ["A", "A", "B", "C", "C", "C", "A", "B"]
+SITE2 = ["A", "B", "B", "B", "C", "A", "B", "C", "B"]
+
+
+def _baseline() -> pd.DataFrame:
+    d = pd.DataFrame(
+        {
+            "arm": ["iloprost"] * 8 + ["placebo"] * 9,
+            "age": [float(a) for a in AGE1 + AGE2],
+            "site": SITE1 + SITE2,
+            "lactate_mmol_l": np.linspace(2.1, 9.0, 17),
+        }
+    )
+    d.loc[2, "lactate_mmol_l"] = np.nan
+    return d
+
+
+def test_tableone_ExtractSmd_continuous_and_categorical():
+    # SMD definitions of R tableone::ExtractSmd, computed in tests/R/tables.R:
+    #   age 0.176768488378761, site 0.655621950590365.
+    t = table_one(
+        _baseline(),
+        ["age", "site", "lactate_mmol_l"],
+        arms=ARMS,
+        categorical=["site"],
+        nonnormal=["lactate_mmol_l"],
+    )
+    smd_col = "SMD (iloprost,placebo)"
+    assert list(t.columns) == ["Missing", "iloprost", "placebo", smd_col]
+    smd = t[smd_col].replace("", np.nan).dropna().astype(float)
+    assert smd.loc[("age, mean (SD)", "")] == pytest.approx(0.177, abs=5e-4)
+    assert smd.loc[("site, n (%)", "A")] == pytest.approx(0.656, abs=5e-4)
+    # The missing count is shown: one lactate is missing.
+    assert t.loc[("lactate_mmol_l, median [Q1,Q3]", ""), "Missing"] == 1
+    assert t.loc[("n", ""), "iloprost"] == 8
+    assert t.loc[("n", ""), "placebo"] == 9
+
+
+def test_table_one_labels_and_refusals():
+    t = table_one(_baseline(), ["age"], arms=ARMS, labels={"age": "Age, years"})
+    assert ("Age, years, mean (SD)", "") in t.index
+    with pytest.raises(ValueError, match=r"categorical names \['sex'\]"):
+        table_one(_baseline(), ["age"], arms=ARMS, categorical=["sex"])
+    with pytest.raises(ValueError, match="exactly two arms"):
+        table_one(_baseline().assign(arm="iloprost"), ["age"], arms=["iloprost"])

@@ -1,0 +1,385 @@
+"""Descriptive tables by arm: Table 1, the CONSORT flow counts, median (IQR) and n (%).
+
+These functions describe; they do not test. Comparisons between arms (estimates with
+confidence intervals and p-values) live in :mod:`trialkit.stats`. Every function takes a
+patient-level frame with an arm column and returns a tidy :class:`pandas.DataFrame`
+with one row per arm (or per CONSORT box), the arms in the spec's order (experimental
+first), so that a notebook can display it as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "consort_counts",
+    "format_median_iqr",
+    "median_iqr_by_arm",
+    "n_percent_by_arm",
+    "table_one",
+]
+
+
+def _check_arms(data: pd.DataFrame, arm: str, arms: Sequence[str] | None, where: str) -> list[str]:
+    """The arm labels to report, in order; refuse unknown or missing labels."""
+    if arm not in data.columns:
+        raise ValueError(f"{where}: no arm column {arm!r}; columns are {list(data.columns)}")
+    labels = data[arm]
+    if labels.isna().any():
+        rows = list(labels.index[labels.isna()][:5])
+        raise ValueError(
+            f"{where}: column {arm!r} is empty in row(s) {rows}; every row needs an arm"
+        )
+    if arms is None:
+        return sorted(labels.unique().tolist())
+    arms = list(arms)
+    unknown = sorted(set(labels.unique()) - set(arms))
+    if unknown:
+        raise ValueError(f"{where}: column {arm!r} has label(s) {unknown} outside the arms {arms}")
+    return arms
+
+
+def _check_column(data: pd.DataFrame, column: str, where: str) -> None:
+    if column not in data.columns:
+        raise ValueError(f"{where}: no column {column!r}; columns are {list(data.columns)}")
+
+
+def _as_flag(values: pd.Series, column: str, where: str) -> pd.Series:
+    """A 0/1 (or boolean) column as booleans; anything else is an error that names the rows."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    bad = values.notna() & ~numeric.isin([0, 1])
+    if bad.any():
+        rows = list(values.index[bad][:5])
+        seen = values[bad].unique()[:5].tolist()
+        raise ValueError(f"{where}: column {column!r} must be 0/1; row(s) {rows} hold {seen}")
+    return numeric.eq(1)
+
+
+def consort_counts(
+    patients: pd.DataFrame,
+    *,
+    analysed: str,
+    arm: str = "arm",
+    arms: Sequence[str] | None = None,
+    reason: str | None = "withdrawal_reason",
+) -> pd.DataFrame:
+    """The CONSORT flow counted from the data: randomized, excluded (by reason), analysed.
+
+    Parameters
+    ----------
+    patients : DataFrame
+        One row per randomized patient.
+    analysed : str
+        The 0/1 flag column of the analysis population (e.g. ``"mitt"``). A randomized
+        patient with flag 0 is counted as excluded after randomization.
+    arm : str
+        The arm column.
+    arms : sequence of str, optional
+        Arm labels in reporting order (experimental first); default sorted labels.
+    reason : str or None
+        Column that gives the reason for exclusion. Excluded patients with no reason, or a
+        frame without this column, are counted under ``"reason not recorded"``.
+
+    Returns
+    -------
+    DataFrame
+        One row per box: ``stage`` (``randomized``, ``excluded``, ``analysed``),
+        ``reason`` (empty except for exclusions), one count column per arm and ``total``.
+        Exclusion reasons are sorted by their total, largest first.
+
+    Notes
+    -----
+    CONSORT 2010 (Schulz KF et al. BMJ 2010;340:c332), item 13: for each group, the
+    numbers randomly assigned, receiving treatment, and analysed, with losses and
+    exclusions after randomization and their reasons.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"arm": ["a", "a", "b"], "mitt": [1, 0, 1],
+    ...                   "withdrawal_reason": [None, "consent withdrawn", None]})
+    >>> consort_counts(p, analysed="mitt", arms=["a", "b"])[["stage", "a", "b", "total"]]
+            stage  a  b  total
+    0  randomized  2  1      3
+    1    excluded  1  0      1
+    2    analysed  1  1      2
+    """
+    where = "consort_counts"
+    order = _check_arms(patients, arm, arms, where)
+    _check_column(patients, analysed, where)
+    if patients[analysed].isna().any():
+        rows = list(patients.index[patients[analysed].isna()][:5])
+        raise ValueError(f"{where}: flag {analysed!r} is empty in row(s) {rows}")
+    in_set = _as_flag(patients[analysed], analysed, where)
+    if reason is not None and reason in patients.columns:
+        why = patients[reason].astype("string").str.strip().replace("", pd.NA)
+    else:
+        why = pd.Series(pd.NA, index=patients.index, dtype="string")
+    why = why.fillna("reason not recorded")
+
+    arm_cat = pd.Categorical(patients[arm], categories=order)
+    randomized = pd.Series(arm_cat).value_counts().reindex(order)
+    analysed_n = pd.Series(arm_cat[in_set.to_numpy()]).value_counts().reindex(order)
+    excluded = (
+        pd.DataFrame({"reason": why[~in_set], "arm": arm_cat[(~in_set).to_numpy()]})
+        .groupby(["reason", "arm"], observed=False)
+        .size()
+        .unstack("arm", fill_value=0)
+        .reindex(columns=order, fill_value=0)
+    )
+    excluded = excluded.loc[excluded.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+
+    rows = [{"stage": "randomized", "reason": "", **randomized.to_dict()}]
+    rows += [
+        {"stage": "excluded", "reason": str(r), **excluded.loc[r].to_dict()} for r in excluded.index
+    ]
+    rows.append({"stage": "analysed", "reason": "", **analysed_n.to_dict()})
+    out = pd.DataFrame(rows, columns=["stage", "reason", *order])
+    out[order] = out[order].fillna(0).astype(int)
+    out["total"] = out[order].sum(axis=1)
+    return out
+
+
+def median_iqr_by_arm(
+    data: pd.DataFrame,
+    value: str,
+    *,
+    arm: str = "arm",
+    arms: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Median and interquartile range of one endpoint in each arm.
+
+    Quartiles are the linear-interpolation sample quantiles (Hyndman & Fan type 7, R's
+    default ``quantile(x, type = 7)``):
+    :math:`Q(p) = x_{(j)} + (h - j)(x_{(j+1)} - x_{(j)})` with :math:`h = (n - 1)p + 1`,
+    :math:`j = \\lfloor h \\rfloor`. Missing values are left out and counted.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per patient.
+    value : str
+        The numeric endpoint column.
+    arm, arms
+        Arm column and arm labels in reporting order.
+
+    Returns
+    -------
+    DataFrame
+        One row per arm: ``arm, n, n_missing, median, q1, q3``.
+
+    References
+    ----------
+    Hyndman RJ, Fan Y. Sample quantiles in statistical packages. Am Stat 1996;50:361-5.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"arm": ["a"] * 4 + ["b"] * 3, "y": [1, 2, 3, 4, 5, 6, None]})
+    >>> median_iqr_by_arm(d, "y", arms=["a", "b"])
+      arm  n  n_missing  median    q1    q3
+    0   a  4          0     2.5  1.75  3.25
+    1   b  2          1     5.5  5.25  5.75
+    """
+    where = f"median_iqr_by_arm({value!r})"
+    order = _check_arms(data, arm, arms, where)
+    _check_column(data, value, where)
+    y = data[value]
+    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+        raise ValueError(f"{where}: column {value!r} must be numeric, not {y.dtype}")
+    groups = y.groupby(pd.Categorical(data[arm], categories=order), observed=False)
+    out = pd.DataFrame(
+        {
+            "arm": order,
+            "n": groups.count().to_numpy(),
+            "n_missing": groups.size().to_numpy() - groups.count().to_numpy(),
+            "median": groups.quantile(0.5).to_numpy(),
+            "q1": groups.quantile(0.25).to_numpy(),
+            "q3": groups.quantile(0.75).to_numpy(),
+        }
+    )
+    return out
+
+
+def format_median_iqr(summary: pd.DataFrame, *, decimals: int = 1) -> pd.Series:
+    """``"median (q1 to q3)"`` strings from :func:`median_iqr_by_arm`, as papers print them.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"median": [-4.0], "q1": [-7.0], "q3": [7.0]})
+    >>> format_median_iqr(s, decimals=0).tolist()
+    ['-4 (-7 to 7)']
+    """
+
+    def fmt(x: float) -> str:
+        s = f"{x:.{decimals}f}"
+        # "-0.0" would show a sign that rounding has taken away.
+        return s.lstrip("-") if float(s) == 0 else s
+
+    return pd.Series(
+        [
+            f"{fmt(m)} ({fmt(a)} to {fmt(b)})" if np.isfinite(m) else "—"
+            for m, a, b in zip(summary["median"], summary["q1"], summary["q3"], strict=True)
+        ],
+        index=summary.index,
+        name="median (IQR)",
+    )
+
+
+def n_percent_by_arm(
+    data: pd.DataFrame,
+    flag: str,
+    *,
+    arm: str = "arm",
+    arms: Sequence[str] | None = None,
+    decimals: int = 0,
+) -> pd.DataFrame:
+    """Patients with an event, n (%) of those with a known value, in each arm.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per patient.
+    flag : str
+        A 0/1 (or boolean) column; missing values are left out of the denominator and
+        counted in ``n_missing``.
+    arm, arms
+        Arm column and arm labels in reporting order.
+    decimals : int
+        Decimals of the percentage in ``summary``.
+
+    Returns
+    -------
+    DataFrame
+        One row per arm: ``arm, events, n, n_missing, percent, summary`` where
+        ``percent = 100 * events / n`` and ``summary`` is ``"events (percent%)"``.
+        ``events`` and ``n`` are the cells a 2×2 comparison
+        (:func:`trialkit.stats.risk_ratio`) needs.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"arm": ["a", "a", "b", "b"], "dead": [1, 0, 0, 0]})
+    >>> n_percent_by_arm(d, "dead", arms=["a", "b"])
+      arm  events  n  n_missing  percent  summary
+    0   a       1  2          0     50.0  1 (50%)
+    1   b       0  2          0      0.0   0 (0%)
+    """
+    where = f"n_percent_by_arm({flag!r})"
+    order = _check_arms(data, arm, arms, where)
+    _check_column(data, flag, where)
+    known = data[flag].notna()
+    hit = _as_flag(data[flag], flag, where)
+    key = pd.Categorical(data[arm], categories=order)
+    events = hit.groupby(key, observed=False).sum().to_numpy().astype(int)
+    n = known.groupby(key, observed=False).sum().to_numpy().astype(int)
+    size = known.groupby(key, observed=False).size().to_numpy().astype(int)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        percent = np.where(n > 0, 100.0 * events / np.maximum(n, 1), np.nan)
+    summary = [
+        f"{e} ({p:.{decimals}f}%)" if k > 0 else "—"
+        for e, p, k in zip(events, percent, n, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "arm": order,
+            "events": events,
+            "n": n,
+            "n_missing": size - n,
+            "percent": percent,
+            "summary": summary,
+        }
+    )
+
+
+def table_one(
+    data: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    arm: str = "arm",
+    arms: Sequence[str] | None = None,
+    categorical: Sequence[str] = (),
+    nonnormal: Sequence[str] = (),
+    labels: Mapping[str, str] | None = None,
+    decimals: int = 1,
+) -> pd.DataFrame:
+    """Table 1: baseline characteristics by arm, with missing counts and SMDs (tableone).
+
+    Continuous variables are summarised as mean (SD), or median [Q1, Q3] for those in
+    ``nonnormal``; categorical ones as n (%). No p-values: in a randomized trial a
+    baseline difference is chance by construction (CONSORT 2010, item 15), so balance is
+    shown with the standardized mean difference instead,
+
+    .. math:: d = \\frac{\\bar x_2 - \\bar x_1}{\\sqrt{(s_1^2 + s_2^2)/2}}
+
+    for continuous variables, and Yang & Dalton's multinomial generalisation
+    :math:`d = \\sqrt{(p_1 - p_2)^T S^{-1} (p_1 - p_2)}` for categorical ones (the
+    definition of R's ``tableone::ExtractSmd``). Its absolute value is shown.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per patient.
+    columns : sequence of str
+        Baseline variables, in display order.
+    arm, arms
+        Arm column and arm labels in reporting order.
+    categorical, nonnormal : sequence of str
+        Subsets of ``columns``.
+    labels : mapping, optional
+        Display names (``{"lactate_mmol_l": "Lactate, mmol/L"}``).
+    decimals : int
+        Decimals of the summaries.
+
+    Returns
+    -------
+    DataFrame
+        tableone's table: rows ``variable, level``; columns ``Missing``, one per arm and
+        ``SMD (arm1,arm2)``.
+
+    References
+    ----------
+    Pollard TJ et al. tableone: an open source Python package for producing summary
+    statistics for research papers. JAMIA Open 2018;1:26-31.
+    Yang D, Dalton JE. A unified approach to measuring the effect size between two groups
+    using SAS. SAS Global Forum 2012, paper 335.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"arm": ["a", "b"] * 5, "age": range(50, 60)})
+    >>> table_one(d, ["age"], arms=["a", "b"]).shape
+    (2, 4)
+    """
+    from tableone import TableOne
+
+    where = "table_one"
+    order = _check_arms(data, arm, arms, where)
+    if len(order) != 2:
+        raise ValueError(f"{where}: needs exactly two arms for the SMD, got {order}")
+    for c in columns:
+        _check_column(data, c, where)
+    for name, subset in (("categorical", categorical), ("nonnormal", nonnormal)):
+        extra = sorted(set(subset) - set(columns))
+        if extra:
+            raise ValueError(f"{where}: {name} names {extra}, which are not in columns")
+    t = TableOne(
+        data[[*columns, arm]],
+        columns=list(columns),
+        categorical=list(categorical),
+        nonnormal=list(nonnormal),
+        groupby=arm,
+        order={arm: order},
+        rename=dict(labels or {}),
+        smd=True,
+        missing=True,
+        overall=False,
+        pval=False,
+        decimals=decimals,
+        dip_test=False,
+        normal_test=False,
+        tukey_test=False,
+    )
+    table = t.tableone.copy()
+    # Drop tableone's "Grouped by <arm>" header level: the arm names already say it.
+    table.columns = table.columns.droplevel(0)
+    return table
