@@ -1,0 +1,356 @@
+"""Daily SOFA scores from raw ICU measurements (Vincent 1996), vectorized.
+
+:func:`sofa` takes the ``daily`` table of the data model and returns a new frame with one
+column per organ system and the total. Every boundary convention is written in its docstring;
+the cut points live in the tables below, so they can be read against the published table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from trialkit.schema import DataError
+
+COMPONENTS: tuple[str, ...] = ("resp", "coag", "liver", "cardio", "cns", "renal")
+"""The six organ systems, in the order of Vincent's table."""
+
+MISSING_RULES: tuple[str, ...] = ("normal", "locf", "na")
+
+CATECHOLAMINES: tuple[str, ...] = (
+    "norepinephrine_ug_kg_min",
+    "epinephrine_ug_kg_min",
+    "dopamine_ug_kg_min",
+    "dobutamine_ug_kg_min",
+)
+
+# A cut is (value, strict): a measurement scores one point more for every cut it reaches,
+# ">= value" when strict is False (interval closed at its lower bound), "> value" when True.
+_UP_CUTS: dict[str, tuple[tuple[float, bool], ...]] = {
+    "bilirubin_mg_dl": ((1.2, False), (2.0, False), (6.0, False), (12.0, False)),
+    # The SI column of Vincent's table is written 20-32 / 33-101 / 102-204 / > 204.
+    "bilirubin_umol_l": ((20.0, False), (33.0, False), (102.0, False), (204.0, True)),
+    "creatinine_mg_dl": ((1.2, False), (2.0, False), (3.5, False), (5.0, False)),
+    # 110-170 / 171-299 / 300-440 / > 440.
+    "creatinine_umol_l": ((110.0, False), (171.0, False), (300.0, False), (440.0, True)),
+}
+# Falling measurements score one point more for every cut they fall below ("< value").
+_PF_CUTS = (400.0, 300.0, 200.0, 100.0)
+_PLATELET_CUTS = (150.0, 100.0, 50.0, 20.0)
+_GCS_CUTS = (15.0, 13.0, 10.0, 6.0)
+_URINE_3, _URINE_4 = 500.0, 200.0
+
+# Plausible ranges checked before scoring: values outside them are unit mix-ups, and a
+# unit mix-up gives a plausible-looking but wrong score rather than an error.
+_RANGES: dict[str, tuple[float, float, str]] = {
+    "fio2": (0.21, 1.0, "a fraction 0.21-1, not a percent"),
+    "gcs": (3.0, 15.0, "the Glasgow coma scale runs 3-15"),
+    "mech_vent": (0.0, 1.0, "a 0/1 flag"),
+    "pao2_mmhg": (0.0, 800.0, "mmHg (a value above 800 is kPa x 100 or a typo)"),
+    "platelets_10e9_l": (0.0, 2000.0, "10^9/L"),
+    "bilirubin_mg_dl": (0.0, 60.0, "mg/dL (larger values are µmol/L: use bilirubin_umol_l)"),
+    "bilirubin_umol_l": (0.0, 1000.0, "µmol/L"),
+    "map_mmhg": (0.0, 250.0, "mmHg"),
+    "creatinine_mg_dl": (0.0, 25.0, "mg/dL (larger values are µmol/L: use creatinine_umol_l)"),
+    "creatinine_umol_l": (0.0, 2500.0, "µmol/L"),
+    "urine_ml_24h": (0.0, 20000.0, "mL per 24 h"),
+    "norepinephrine_ug_kg_min": (0.0, 10.0, "µg/kg/min (larger values are ng/kg/min)"),
+    "epinephrine_ug_kg_min": (0.0, 10.0, "µg/kg/min (larger values are ng/kg/min)"),
+    "dopamine_ug_kg_min": (0.0, 50.0, "µg/kg/min (larger values are ng/kg/min)"),
+    "dobutamine_ug_kg_min": (0.0, 50.0, "µg/kg/min (larger values are ng/kg/min)"),
+}
+
+
+def _count_up(x: np.ndarray, cuts: Iterable[tuple[float, bool]]) -> np.ndarray:
+    score = np.zeros(x.shape, dtype=np.int8)
+    for cut, strict in cuts:
+        score += (x > cut) if strict else (x >= cut)
+    return score
+
+
+def _count_below(x: np.ndarray, cuts: Iterable[float]) -> np.ndarray:
+    score = np.zeros(x.shape, dtype=np.int8)
+    for cut in cuts:
+        score += x < cut
+    return score
+
+
+def _unit_column(daily: pd.DataFrame, stem: str, problems: list[str]) -> str | None:
+    have = [c for c in (f"{stem}_mg_dl", f"{stem}_umol_l") if c in daily.columns]
+    if len(have) == 1:
+        return have[0]
+    if not have:
+        problems.append(
+            f"daily: no {stem} column: give {stem}_mg_dl or {stem}_umol_l "
+            "(rule: SOFA needs one, with its unit in the name)"
+        )
+    else:
+        problems.append(
+            f"daily: both {stem}_mg_dl and {stem}_umol_l are present "
+            "(rule: one unit per measurement, so the cut points are not ambiguous)"
+        )
+    return None
+
+
+def _needed_columns(daily: pd.DataFrame, include: tuple[str, ...]) -> dict[str, list[str]]:
+    """The input columns of each included component, or a DataError naming what is missing."""
+    problems: list[str] = []
+    need: dict[str, list[str]] = {
+        "resp": ["pao2_mmhg", "fio2", "mech_vent"],
+        "coag": ["platelets_10e9_l"],
+        "cardio": ["map_mmhg", *CATECHOLAMINES],
+        "cns": ["gcs"],
+    }
+    if "liver" in include:
+        need["liver"] = [c for c in [_unit_column(daily, "bilirubin", problems)] if c]
+    if "renal" in include:
+        creat = _unit_column(daily, "creatinine", problems)
+        need["renal"] = [c for c in [creat] if c] + ["urine_ml_24h"]
+    need = {k: v for k, v in need.items() if k in include}
+    for comp, cols in need.items():
+        for col in cols:
+            if col not in daily.columns:
+                problems.append(
+                    f"daily: missing column {col!r} (rule: needed for the {comp} SOFA component)"
+                )
+    if problems:
+        raise DataError(problems)
+    return need
+
+
+def _numeric(daily: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.ndarray]:
+    """Each column as float64, checked against its plausible range; every problem reported."""
+    problems: list[str] = []
+    out: dict[str, np.ndarray] = {}
+    for col in columns:
+        try:
+            x = pd.to_numeric(daily[col], errors="raise").to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError):
+            bad = pd.to_numeric(daily[col], errors="coerce").isna() & daily[col].notna()
+            rows = list(daily.index[bad.to_numpy()][:5])
+            problems.append(
+                f"daily: column {col!r}, rows {rows}: text in a number column "
+                f"(e.g. {daily[col][bad].iloc[0]!r}; a decimal comma?)"
+            )
+            continue
+        lo, hi, unit = _RANGES[col]
+        bad = (x < lo) | (x > hi)
+        if bad.any():
+            rows = list(daily.index[bad][:5])
+            problems.append(
+                f"daily: column {col!r}, rows {rows}: values {x[bad][:5].tolist()} "
+                f"outside {lo:g}-{hi:g} (rule: {unit})"
+            )
+        out[col] = x
+    if problems:
+        raise DataError(problems)
+    return out
+
+
+def _score_components(
+    v: dict[str, np.ndarray], need: dict[str, list[str]]
+) -> dict[str, np.ndarray]:
+    """Raw component scores as float arrays, NaN where the component cannot be scored."""
+    scores: dict[str, np.ndarray] = {}
+    if "resp" in need:
+        # Rounded so that a ratio on a cut point in decimal arithmetic stays on it:
+        # in binary floating point 112 / 0.28 is 399.99999999999994.
+        pf = np.round(v["pao2_mmhg"] / v["fio2"], 6)
+        resp = _count_below(pf, _PF_CUTS)
+        # Scores 3-4 need respiratory support; a missing flag counts as no support.
+        resp = np.where(v["mech_vent"] == 1, resp, np.minimum(resp, 2))
+        scores["resp"] = np.where(np.isnan(pf), np.nan, resp)
+    if "coag" in need:
+        x = v["platelets_10e9_l"]
+        scores["coag"] = np.where(np.isnan(x), np.nan, _count_below(x, _PLATELET_CUTS))
+    if "liver" in need:
+        col = need["liver"][0]
+        x = v[col]
+        scores["liver"] = np.where(np.isnan(x), np.nan, _count_up(x, _UP_CUTS[col]))
+    if "cardio" in need:
+        ne, epi, dopa, dobu = (np.nan_to_num(v[c]) for c in CATECHOLAMINES)
+        mapp = v["map_mmhg"]
+        cardio = np.select(
+            [
+                (dopa > 15) | (epi > 0.1) | (ne > 0.1),
+                (dopa > 5) | (epi > 0) | (ne > 0),
+                (dopa > 0) | (dobu > 0),
+                mapp < 70,
+            ],
+            [4, 3, 2, 1],
+            default=0,
+        ).astype(float)
+        # No drug recorded and no MAP: nothing to score from.
+        no_drug_data = np.all([np.isnan(v[c]) for c in CATECHOLAMINES], axis=0)
+        scores["cardio"] = np.where(np.isnan(mapp) & no_drug_data, np.nan, cardio)
+    if "cns" in need:
+        x = v["gcs"]
+        scores["cns"] = np.where(np.isnan(x), np.nan, _count_below(x, _GCS_CUTS))
+    if "renal" in need:
+        col = need["renal"][0]
+        creat, urine = v[col], v["urine_ml_24h"]
+        by_urine = np.select([urine < _URINE_4, urine < _URINE_3], [4, 3], default=0)
+        renal = np.maximum(_count_up(creat, _UP_CUTS[col]), by_urine).astype(float)
+        scores["renal"] = np.where(np.isnan(creat) & np.isnan(urine), np.nan, renal)
+    return scores
+
+
+def _locf(values: np.ndarray, patient: pd.Series, day: pd.Series) -> np.ndarray:
+    """Carry each column's last non-NaN value forward within patient, in day order."""
+    codes = pd.factorize(patient)[0]
+    order = np.lexsort((day.to_numpy(), codes))
+    codes = codes[order]
+    v = values[order]
+    n = len(v)
+    pos = np.arange(n)
+    start = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
+    group_start = np.repeat(start, np.diff(np.r_[start, n]))
+    last = np.where(~np.isnan(v), pos[:, None], -1)
+    last = np.maximum.accumulate(last, axis=0)
+    # An index from an earlier patient is not this patient's value.
+    ok = last >= group_start[:, None]
+    filled = np.where(ok, v[np.maximum(last, 0), np.arange(v.shape[1])], np.nan)
+    out = np.empty_like(filled)
+    out[order] = filled
+    return out
+
+
+def sofa(
+    daily: pd.DataFrame,
+    *,
+    exclude: Iterable[str] = (),
+    missing: str = "normal",
+) -> pd.DataFrame:
+    """Sequential Organ Failure Assessment score per patient-day (Vincent et al. 1996).
+
+    Returns a copy of ``daily`` with ``sofa_<system>`` columns for the included organ
+    systems and ``sofa_total``, their sum:
+
+    .. math:: \\text{SOFA} = \\sum_{s \\in S} \\text{score}_s,
+              \\qquad \\text{score}_s \\in \\{0, 1, 2, 3, 4\\}
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        One row per patient-day with the columns of the data model: ``pao2_mmhg``,
+        ``fio2`` (fraction), ``mech_vent`` (0/1), ``platelets_10e9_l``, ``bilirubin_mg_dl``
+        *or* ``bilirubin_umol_l``, ``map_mmhg``, the four ``*_ug_kg_min`` catecholamines,
+        ``gcs``, ``creatinine_mg_dl`` *or* ``creatinine_umol_l``, ``urine_ml_24h``, and
+        ``patient_id`` and ``day`` when ``missing="locf"``. Only the columns of the included
+        systems are needed. Never modified.
+    exclude : iterable of str
+        Systems left out, from ``resp, coag, liver, cardio, cns, renal``.
+        ``exclude=("cns",)`` gives the five-system modified SOFA (0-20) of LeoPARDS and
+        COMBAT-SHINE. Excluded systems have no column in the result (so a reader, and
+        :mod:`trialkit.endpoints`, can tell the maximum score from the columns present) and
+        add nothing to the total.
+    missing : {"normal", "locf", "na"}
+        A system that cannot be scored on a day (see below) scores 0 (``"normal"``, as most
+        trials and MIMIC's SOFA code do), carries its last score from an earlier day of the
+        same patient forward (``"locf"``; 0 before the patient's first scored day), or
+        stays missing (``"na"``: the system's column and the total are ``<NA>``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame: ``daily``'s columns (any earlier ``sofa_*`` columns dropped) followed
+        by ``sofa_<system>`` and ``sofa_total``, as nullable ``Int8``.
+
+    Raises
+    ------
+    trialkit.schema.DataError
+        A needed column is missing, both unit versions of bilirubin or creatinine are given,
+        a column holds text, or a value lies outside its plausible range (FiO2 above 1, GCS
+        outside 3-15, a flag other than 0/1, a norepinephrine or epinephrine dose above 10 µg/kg/min
+        (dopamine, dobutamine: 50), a
+        negative value, bilirubin or creatinine in µmol/L under a mg/dL name). The message
+        names the column, the first rows and the rule.
+    ValueError
+        An unknown system in ``exclude`` or an unknown ``missing`` rule.
+
+    Notes
+    -----
+    Conventions (the published table leaves them open; they are fixed here):
+
+    * Intervals are closed at their lower bound: a value on a cut point scores the higher
+      band for rising measurements (bilirubin 1.2 mg/dL scores 1, 2.0 scores 2; creatinine
+      3.5 mg/dL scores 3) and the lower band for falling ones (platelets 150 scores 0,
+      149.9 scores 1; PaO2/FiO2 400 scores 0, 399.9 scores 1; GCS 15 scores 0, 14 scores 1).
+    * Respiration: PaO2/FiO2 < 400, < 300, < 200, < 100 score 1-4. Scores 3 and 4 need
+      ``mech_vent == 1``; otherwise the score is at most 2. A missing ``mech_vent`` counts
+      as no support. Missing when PaO2 or FiO2 is missing. The ratio is rounded to 6
+      decimals first, so that 112 mmHg / 0.28 is 400 (scores 0), as in decimal arithmetic.
+    * Cardiovascular (doses in µg/kg/min; the highest applicable score wins): 4 if
+      dopamine > 15 or epinephrine > 0.1 or norepinephrine > 0.1; 3 if dopamine > 5 or
+      epinephrine or norepinephrine > 0 (and <= 0.1); 2 if dopamine > 0 (<= 5) or any
+      dobutamine; 1 if MAP < 70 mmHg. A missing dose means the drug was not given; the
+      system is missing only when MAP and all four doses are missing.
+    * Renal: the worse of creatinine (1.2, 2.0, 3.5, 5.0 mg/dL score 1-4) and urine output
+      (< 500 mL/24 h scores 3, < 200 scores 4). Missing only when both are missing. RRT is
+      not scored (Vincent 1996 does not score it).
+    * SI units are scored with the SI cut points of the table, used directly rather than
+      converted: bilirubin 20, 33, 102 µmol/L score 1-3 and > 204 scores 4; creatinine 110,
+      171, 300 µmol/L score 1-3 and > 440 scores 4 (the top band is open, as printed: 204
+      scores 3, 204.5 scores 4). The unit is read from the column name.
+    * CNS: GCS 13-14, 10-12, 6-9, < 6 score 1-4.
+    * Doses are taken as given for at least one hour, as the table requires; checking the
+      duration is the data collector's job.
+
+    References
+    ----------
+    Vincent JL, Moreno R, Takala J, et al. The SOFA (Sepsis-related Organ Failure
+    Assessment) score to describe organ dysfunction/failure. Intensive Care Med
+    1996;22:707-10.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from trialkit.sofa import sofa
+    >>> day = pd.DataFrame({"patient_id": [1], "day": [0], "pao2_mmhg": [90.0],
+    ...     "fio2": [0.5], "mech_vent": [1], "platelets_10e9_l": [90.0],
+    ...     "bilirubin_mg_dl": [2.0], "map_mmhg": [65.0],
+    ...     "norepinephrine_ug_kg_min": [0.3], "epinephrine_ug_kg_min": [0.0],
+    ...     "dopamine_ug_kg_min": [0.0], "dobutamine_ug_kg_min": [0.0], "gcs": [14],
+    ...     "creatinine_mg_dl": [1.1], "urine_ml_24h": [450.0]})
+    >>> sofa(day).filter(like="sofa_").iloc[0].tolist()
+    [3, 2, 2, 4, 1, 3, 15]
+    >>> int(sofa(day, exclude=("cns",))["sofa_total"].iloc[0])
+    14
+    """
+    exclude = tuple(exclude)
+    unknown = sorted(set(exclude) - set(COMPONENTS))
+    if unknown:
+        raise ValueError(f"exclude: unknown SOFA system(s) {unknown}; known: {list(COMPONENTS)}")
+    if missing not in MISSING_RULES:
+        raise ValueError(f"missing must be one of {list(MISSING_RULES)}, got {missing!r}")
+    include = tuple(c for c in COMPONENTS if c not in exclude)
+    if missing == "locf":
+        absent = [c for c in ("patient_id", "day") if c not in daily.columns]
+        if absent:
+            raise DataError(f"daily: missing column(s) {absent} (rule: missing='locf' needs them)")
+
+    need = _needed_columns(daily, include)
+    values = _numeric(daily, dict.fromkeys(c for cols in need.values() for c in cols))
+    scores = _score_components(values, need)
+    matrix = np.column_stack([scores[c] for c in include]) if include else np.empty((len(daily), 0))
+
+    if missing == "locf":
+        matrix = _locf(matrix, daily["patient_id"], daily["day"])
+    absent = np.isnan(matrix)
+    if missing in ("normal", "locf"):
+        matrix = np.where(absent, 0.0, matrix)
+        absent = np.zeros_like(absent)
+    total = matrix.sum(axis=1)
+    total_absent = absent.any(axis=1)
+
+    out = daily.drop(columns=[c for c in daily.columns if str(c).startswith("sofa_")])
+    new = {
+        f"sofa_{comp}": pd.arrays.IntegerArray(
+            np.nan_to_num(matrix[:, j]).astype(np.int8), absent[:, j].copy()
+        )
+        for j, comp in enumerate(include)
+    }
+    new["sofa_total"] = pd.arrays.IntegerArray(np.nan_to_num(total).astype(np.int8), total_absent)
+    return out.assign(**{k: pd.Series(v, index=daily.index) for k, v in new.items()})
