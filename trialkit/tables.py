@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "arm_order",
     "consort_counts",
     "format_median_iqr",
     "median_iqr_by_arm",
@@ -23,8 +24,12 @@ __all__ = [
 ]
 
 
-def _check_arms(data: pd.DataFrame, arm: str, arms: Sequence[str] | None, where: str) -> list[str]:
-    """The arm labels to report, in order; refuse unknown or missing labels."""
+def arm_order(data: pd.DataFrame, arm: str, arms: Sequence[str] | None, where: str) -> list[str]:
+    """The arm labels to report, in order; refuse a missing column, empty or unknown labels.
+
+    ``arms`` (the spec's order, experimental first) wins; without it, sorted labels.
+    ``where`` names the caller in the error message.
+    """
     if arm not in data.columns:
         raise ValueError(f"{where}: no arm column {arm!r}; columns are {list(data.columns)}")
     labels = data[arm]
@@ -107,7 +112,7 @@ def consort_counts(
     2    analysed  1  1      2
     """
     where = "consort_counts"
-    order = _check_arms(patients, arm, arms, where)
+    order = arm_order(patients, arm, arms, where)
     _check_column(patients, analysed, where)
     if patients[analysed].isna().any():
         rows = list(patients.index[patients[analysed].isna()][:5])
@@ -183,7 +188,7 @@ def median_iqr_by_arm(
     1   b  2          1     5.5  5.25  5.75
     """
     where = f"median_iqr_by_arm({value!r})"
-    order = _check_arms(data, arm, arms, where)
+    order = arm_order(data, arm, arms, where)
     _check_column(data, value, where)
     y = data[value]
     if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
@@ -266,7 +271,7 @@ def n_percent_by_arm(
     1   b       0  2          0      0.0   0 (0%)
     """
     where = f"n_percent_by_arm({flag!r})"
-    order = _check_arms(data, arm, arms, where)
+    order = arm_order(data, arm, arms, where)
     _check_column(data, flag, where)
     known = data[flag].notna()
     hit = _as_flag(data[flag], flag, where)
@@ -353,7 +358,7 @@ def table_one(
     from tableone import TableOne
 
     where = "table_one"
-    order = _check_arms(data, arm, arms, where)
+    order = arm_order(data, arm, arms, where)
     if len(order) != 2:
         raise ValueError(f"{where}: needs exactly two arms for the SMD, got {order}")
     for c in columns:

@@ -1,0 +1,591 @@
+"""Figures for the analysis notebooks (matplotlib and seaborn).
+
+Each function draws one figure from frames that :mod:`trialkit.tables`,
+:mod:`trialkit.endpoints` or :mod:`trialkit.stats` produce, and returns the
+:class:`matplotlib.figure.Figure`. No statistics are computed here: a figure shows
+numbers the package has already computed and tested. The arms keep one colour
+everywhere (Okabe-Ito, safe for colour-blind readers): experimental vermillion,
+control blue.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+
+from trialkit.tables import arm_order
+
+__all__ = [
+    "ARM_COLOURS",
+    "arm_palette",
+    "consort_diagram",
+    "daily_sofa_by_arm",
+    "forest",
+    "free_days_distribution",
+    "kaplan_meier_plot",
+]
+
+#: Okabe-Ito vermillion and blue, then two spares for a third or fourth arm.
+ARM_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7")
+
+
+def arm_palette(arms: Sequence[str]) -> dict[str, str]:
+    """One colour per arm, in order (experimental first), the same in every figure."""
+    if len(arms) > len(ARM_COLOURS):
+        raise ValueError(f"arm_palette: at most {len(ARM_COLOURS)} arms, got {len(arms)}")
+    return dict(zip(arms, ARM_COLOURS, strict=False))
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{where}: missing column(s) {missing}; columns are {list(frame.columns)}")
+
+
+# --------------------------------------------------------------------------- CONSORT
+
+
+def _box(ax, x: float, y: float, text: str, *, width: float, height: float) -> None:
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - width / 2, y - height / 2),
+            width,
+            height,
+            boxstyle="round,pad=0.01,rounding_size=0.015",
+            facecolor="white",
+            edgecolor="0.2",
+            linewidth=1.0,
+        )
+    )
+    ax.text(x, y, text, ha="center", va="center", fontsize=9, wrap=True)
+
+
+def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
+    ax.annotate(
+        "", xy=end, xytext=start, arrowprops={"arrowstyle": "-|>", "color": "0.2", "lw": 1.0}
+    )
+
+
+def consort_diagram(counts: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """A CONSORT flow diagram drawn from counts (randomized, excluded by reason, analysed).
+
+    Parameters
+    ----------
+    counts : DataFrame
+        The output of :func:`trialkit.tables.consort_counts`: columns ``stage``,
+        ``reason``, one count column per arm and ``total``; stages ``randomized``,
+        ``excluded`` (zero or more rows) and ``analysed``.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    Figure
+        One box for all randomized patients, then per arm: allocated, excluded after
+        randomization (with reasons), analysed.
+
+    References
+    ----------
+    Schulz KF, Altman DG, Moher D. CONSORT 2010 statement. BMJ 2010;340:c332 (flow diagram).
+
+    Examples
+    --------
+    >>> from trialkit.tables import consort_counts
+    >>> p = pd.DataFrame({"arm": ["a", "b", "b"], "mitt": [1, 1, 0]})
+    >>> fig = consort_diagram(consort_counts(p, analysed="mitt"))
+    """
+    where = "consort_diagram"
+    _require(counts, ["stage", "reason", "total"], where)
+    arms = [c for c in counts.columns if c not in ("stage", "reason", "total")]
+    if len(arms) < 1:
+        raise ValueError(f"{where}: no arm count columns")
+    stages = set(counts["stage"])
+    for needed in ("randomized", "analysed"):
+        if needed not in stages:
+            raise ValueError(f"{where}: no {needed!r} row in counts")
+    unknown = sorted(stages - {"randomized", "excluded", "analysed"})
+    if unknown:
+        raise ValueError(f"{where}: unknown stage(s) {unknown}")
+    randomized = counts.loc[counts.stage == "randomized"].iloc[0]
+    analysed = counts.loc[counts.stage == "analysed"].iloc[0]
+    excluded = counts.loc[counts.stage == "excluded"]
+
+    n_arms = len(arms)
+    fig, ax = plt.subplots(figsize=(3.6 * n_arms + 1.0, 6.2))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    width = min(0.8 / n_arms, 0.42)
+    xs = [(i + 0.5) / n_arms for i in range(n_arms)]
+
+    _box(ax, 0.5, 0.92, f"Randomized\nn = {int(randomized['total'])}", width=0.3, height=0.09)
+    for x, a in zip(xs, arms, strict=True):
+        _arrow(ax, (0.5, 0.875), (x, 0.775))
+        _box(ax, x, 0.73, f"Allocated to {a}\nn = {int(randomized[a])}", width=width, height=0.09)
+        lines = [f"Excluded after randomization\nn = {int(excluded[a].sum())}"]
+        lines += [f"  {r}: {int(n)}" for r, n in zip(excluded["reason"], excluded[a], strict=True)]
+        n_lines = len(lines) + 1
+        _arrow(ax, (x, 0.685), (x, 0.58))
+        _box(ax, x, 0.46, "\n".join(lines), width=width, height=max(0.22, 0.045 * n_lines))
+        _arrow(ax, (x, 0.34), (x, 0.22))
+        _box(ax, x, 0.16, f"Analysed\nn = {int(analysed[a])}", width=width, height=0.1)
+    if title:
+        ax.set_title(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- daily SOFA
+
+_STATUS = ("in ICU", "dead", "discharged alive", "not recorded")
+
+
+def daily_status(
+    daily: pd.DataFrame,
+    patients: pd.DataFrame,
+    *,
+    value: str = "sofa_total",
+    arm: str = "arm",
+    days: Sequence[int] = tuple(range(8)),
+) -> pd.DataFrame:
+    """Every patient on every day: the score if measured, else why not (dead, discharged).
+
+    A patient with a recorded score is ``in ICU``; without one, ``dead`` if
+    ``death_day <= day``, ``discharged alive`` if ``icu_discharge_day <= day``, else
+    ``not recorded`` (a missing measurement).
+
+    Returns
+    -------
+    DataFrame
+        ``patient_id, arm, day, value, status``; one row per patient per day.
+    """
+    where = "daily_status"
+    _require(daily, ["patient_id", "day", value], where)
+    _require(patients, ["patient_id", arm, "death_day", "icu_discharge_day"], where)
+    grid = patients[["patient_id", arm, "death_day", "icu_discharge_day"]].merge(
+        pd.DataFrame({"day": list(days)}), how="cross"
+    )
+    obs = daily.loc[daily["day"].isin(list(days)), ["patient_id", "day", value]]
+    if obs.duplicated(["patient_id", "day"]).any():
+        dup = obs.loc[obs.duplicated(["patient_id", "day"]), ["patient_id", "day"]].head(3)
+        raise ValueError(
+            f"{where}: more than one row per patient and day: {dup.to_dict('records')}"
+        )
+    grid = grid.merge(obs, on=["patient_id", "day"], how="left")
+    for col in ("death_day", "icu_discharge_day"):
+        try:
+            grid[col] = pd.to_numeric(grid[col])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}: column {col!r} must hold days (numbers): {exc}") from exc
+    status = np.select(
+        [
+            grid[value].notna(),
+            grid["death_day"].le(grid["day"]),
+            grid["icu_discharge_day"].le(grid["day"]),
+        ],
+        list(_STATUS[:3]),
+        default=_STATUS[3],
+    )
+    grid["status"] = pd.Categorical(status, categories=list(_STATUS))
+    return grid[["patient_id", arm, "day", value, "status"]].rename(columns={value: "value"})
+
+
+def daily_sofa_by_arm(
+    daily: pd.DataFrame,
+    patients: pd.DataFrame,
+    *,
+    value: str = "sofa_total",
+    arm: str = "arm",
+    arms: Sequence[str] | None = None,
+    days: Sequence[int] = tuple(range(8)),
+    ylabel: str = "SOFA score",
+) -> Figure:
+    """Daily SOFA by arm, with the patients who are no longer measured because they died.
+
+    The top panel shows the distribution of the score among the patients measured that
+    day (boxes: median and quartiles). It is a picture of survivors: the sickest leave it
+    by dying. The bottom panel shows, for each day and arm, the share of patients who have
+    died or left the ICU alive, so that the reader sees how much of the top panel is
+    selection. This is why the death rule of ΔSOFA matters.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        One row per patient per ICU day with ``patient_id``, ``day`` and ``value``.
+    patients : DataFrame
+        One row per patient with ``patient_id``, ``arm``, ``death_day``,
+        ``icu_discharge_day`` (empty when it did not happen).
+    value : str
+        The score column (``sofa_total`` from :func:`trialkit.sofa.sofa`).
+    arm, arms
+        Arm column and arm labels in order.
+    days : sequence of int
+        Days to show (default 0-7).
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"patient_id": [1, 1, 2], "day": [0, 1, 0], "sofa_total": [9, 8, 12]})
+    >>> p = pd.DataFrame({"patient_id": [1, 2], "arm": ["a", "b"],
+    ...                   "death_day": [None, 1], "icu_discharge_day": [None, None]})
+    >>> fig = daily_sofa_by_arm(d, p, days=[0, 1])
+    """
+    import seaborn as sns
+
+    where = "daily_sofa_by_arm"
+    _require(patients, [arm], where)
+    order = arm_order(patients, arm, arms, where)
+    grid = daily_status(daily, patients, value=value, arm=arm, days=days)
+    palette = arm_palette(order)
+    day_order = list(days)
+
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(9, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1.6]}
+    )
+    measured = grid.loc[grid["status"] == "in ICU"]
+    with warnings.catch_warnings():
+        # seaborn 0.13 passes matplotlib's deprecated ``vert``; not ours to fix, and the
+        # warning (with a file path) would break the fixed outputs of the notebooks.
+        warnings.filterwarnings("ignore", message="vert: bool", category=DeprecationWarning)
+        sns.boxplot(
+            data=measured,
+            x="day",
+            y="value",
+            hue=arm,
+            order=day_order,
+            hue_order=order,
+            palette=palette,
+            fliersize=2,
+            width=0.7,
+            ax=top,
+        )
+    top.set_ylabel(f"{ylabel}\n(patients measured that day)")
+    top.set_xlabel("")
+    top.legend(title=None, loc="upper right", frameon=False, ncols=len(order))
+
+    share = (
+        grid.groupby(["day", arm], observed=False)["status"]
+        .value_counts(normalize=True)
+        .mul(100)
+        .rename("percent")
+        .reset_index()
+    )
+    n_dead = (
+        grid.assign(dead=grid["status"].eq("dead"))
+        .groupby(["day", arm], observed=False)["dead"]
+        .sum()
+    )
+    bar_w = 0.7 / len(order)
+    for i, a in enumerate(order):
+        offset = (i - (len(order) - 1) / 2) * bar_w
+        dead = share.loc[(share[arm] == a) & (share["status"] == "dead")].set_index("day")
+        gone = share.loc[(share[arm] == a) & (share["status"] == "discharged alive")]
+        gone = gone.set_index("day")
+        dead = dead["percent"].reindex(day_order, fill_value=0).to_numpy()
+        gone = gone["percent"].reindex(day_order, fill_value=0).to_numpy()
+        x = np.arange(len(day_order)) + offset
+        bottom.bar(x, dead, width=bar_w, color=palette[a], label=f"{a}: dead")
+        bottom.bar(
+            x,
+            gone,
+            bottom=dead,
+            width=bar_w,
+            color=palette[a],
+            alpha=0.3,
+            hatch="///",
+            edgecolor="white",
+            label=f"{a}: discharged alive",
+        )
+        ks = n_dead.xs(a, level=arm).reindex(day_order, fill_value=0)
+        for xi, top_of_bar, k in zip(x, dead + gone, ks, strict=True):
+            # Above the bar, not inside it: early bars are too thin to hold a number.
+            bottom.text(xi, top_of_bar + 2, f"{int(k)}", ha="center", va="bottom", fontsize=7,
+                        color=palette[a])  # fmt: skip
+    bottom.set_ylabel("% of arm\nnot measured")
+    bottom.set_xlabel("Day after randomization")
+    bottom.set_xticks(np.arange(len(day_order)), [str(d) for d in day_order])
+    bottom.set_ylim(0, 100)
+    bottom.legend(loc="upper left", frameon=False, fontsize=8, ncols=2)
+    bottom.annotate(
+        "solid: died; hatched: left ICU alive; number above the bar: deaths so far",
+        xy=(1.0, 1.02), xycoords="axes fraction", ha="right", fontsize=8, color="0.3",
+    )  # fmt: skip
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- Kaplan-Meier
+
+
+def kaplan_meier_plot(
+    curves: pd.DataFrame,
+    at_risk: pd.DataFrame,
+    *,
+    arm: str = "arm",
+    arms: Sequence[str] | None = None,
+    horizon: float | None = None,
+    ylabel: str = "Survival probability",
+    xlabel: str = "Days after randomization",
+) -> Figure:
+    """Kaplan-Meier curves with pointwise confidence bands and the numbers at risk below.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        The step function per arm: ``arm, time, survival`` and optionally ``ci_low,
+        ci_high`` (one row per time where the estimate changes, starting at time 0),
+        as :func:`trialkit.stats.kaplan_meier` gives it.
+    at_risk : DataFrame
+        ``arm, time, n_at_risk`` at the times to print under the axis.
+    arm, arms
+        Arm column and arm labels in order.
+    horizon : float, optional
+        Right end of the time axis.
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"arm": ["a", "a"], "time": [0, 5], "survival": [1.0, 0.5]})
+    >>> r = pd.DataFrame({"arm": ["a", "a"], "time": [0, 5], "n_at_risk": [2, 1]})
+    >>> fig = kaplan_meier_plot(c, r)
+    """
+    where = "kaplan_meier_plot"
+    _require(curves, [arm, "time", "survival"], where)
+    _require(at_risk, [arm, "time", "n_at_risk"], where)
+    order = arm_order(curves, arm, arms, where)
+    palette = arm_palette(order)
+    bad = ~curves["survival"].between(0, 1)
+    if bad.any():
+        raise ValueError(
+            f"{where}: survival outside [0, 1] in row(s) {list(curves.index[bad][:5])}"
+        )
+
+    n_rows = len(order)
+    fig, (ax, table) = plt.subplots(
+        2, 1, figsize=(8, 5.6), sharex=True, gridspec_kw={"height_ratios": [5, 0.35 * n_rows + 0.6]}
+    )
+    end = horizon if horizon is not None else float(curves["time"].max())
+    for a in order:
+        c = curves.loc[curves[arm] == a].sort_values("time")
+        t = np.append(c["time"].to_numpy(dtype=float), end)
+        s = np.append(c["survival"].to_numpy(dtype=float), c["survival"].iloc[-1])
+        ax.step(t, s, where="post", color=palette[a], lw=1.8, label=a)
+        if {"ci_low", "ci_high"} <= set(c.columns):
+            lo = np.append(c["ci_low"].to_numpy(dtype=float), c["ci_low"].iloc[-1])
+            hi = np.append(c["ci_high"].to_numpy(dtype=float), c["ci_high"].iloc[-1])
+            ax.fill_between(t, lo, hi, step="post", color=palette[a], alpha=0.15, lw=0)
+    ax.set_ylim(0, 1.02)
+    # A little room left of day 0 so the first numbers at risk do not touch the arm names.
+    ax.set_xlim(-0.03 * end, 1.02 * end)
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, loc="lower left")
+    ax.grid(axis="y", color="0.9")
+
+    table.set_ylim(-0.5, n_rows - 0.5)
+    table.invert_yaxis()
+    table.set_yticks(range(n_rows), order)
+    for lab, a in zip(table.get_yticklabels(), order, strict=True):
+        lab.set_color(palette[a])
+    for sp in ("top", "right", "left"):
+        table.spines[sp].set_visible(False)
+    table.tick_params(axis="y", length=0, pad=12)
+    for i, a in enumerate(order):
+        r = at_risk.loc[(at_risk[arm] == a) & (at_risk["time"] <= end)]
+        for t, n in zip(r["time"], r["n_at_risk"], strict=True):
+            table.text(t, i, f"{int(n)}", ha="center", va="center", fontsize=9)
+    table.set_title("Number at risk", loc="left", fontsize=9)
+    table.set_xlabel(xlabel)
+    table.set_xticks(sorted(at_risk.loc[at_risk["time"] <= end, "time"].unique()))
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- free days
+
+
+def free_days_distribution(
+    data: pd.DataFrame,
+    value: str,
+    *,
+    arm: str = "arm",
+    arms: Sequence[str] | None = None,
+    dead: str | None = None,
+    horizon: int = 28,
+    xlabel: str = "Free days",
+) -> Figure:
+    """The distribution of a free-days endpoint per arm, with the spike at zero explained.
+
+    Free days (days alive and free of a support, death scoring 0) are not a count with a
+    bell shape: they pile up at zero (the dead, and those supported throughout) and near
+    the horizon (those weaned early). Their median can be the same in both arms while
+    the distributions differ, which is why the notebook also shows a proportional-odds
+    view. Bars are the percentage of each arm at each value; the zero bar is split into
+    patients who died (solid) and survivors who never came off the support (hatched)
+    when ``dead`` is given.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per patient with ``arm`` and the endpoint ``value`` (whole days).
+    value : str
+        The free-days column.
+    dead : str, optional
+        A 0/1 column: died within the horizon.
+    horizon : int
+        The largest possible value.
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"arm": ["a", "a", "b"], "vfd": [0, 20, 25], "dead": [1, 0, 0]})
+    >>> fig = free_days_distribution(d, "vfd", dead="dead")
+    """
+    where = f"free_days_distribution({value!r})"
+    _require(data, [arm, value] + ([dead] if dead else []), where)
+    order = arm_order(data, arm, arms, where)
+    y = data[value]
+    ok = y.isna() | (y.between(0, horizon) & (y == np.round(y)))
+    if not ok.all():
+        rows = list(data.index[~ok][:5])
+        raise ValueError(f"{where}: values must be whole days in 0..{horizon}; see row(s) {rows}")
+    palette = arm_palette(order)
+    values = np.arange(horizon + 1)
+    bar_w = 0.8 / len(order)
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    for i, a in enumerate(order):
+        sub = data.loc[(data[arm] == a) & y.notna()]
+        n = len(sub)
+        if n == 0:
+            continue
+        pct = sub[value].astype(int).value_counts().reindex(values, fill_value=0) * 100.0 / n
+        x = values + (i - (len(order) - 1) / 2) * bar_w
+        ax.bar(x, pct.to_numpy(), width=bar_w, color=palette[a], label=f"{a} (n = {n})")
+        if dead is not None:
+            died = 100.0 * sub[dead].eq(1).sum() / n
+            alive0 = pct.iloc[0] - died
+            ax.bar(x[0], alive0, bottom=died, width=bar_w, color="white", edgecolor=palette[a],
+                   hatch="///", lw=0.8)  # fmt: skip
+        ax.annotate(
+            f"{pct.iloc[0]:.0f}%",
+            xy=(x[0], pct.iloc[0]),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+            color=palette[a],
+        )
+    ax.set_xlim(-0.8, horizon + 0.8)
+    ax.set_xticks(range(0, horizon + 1, 2))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("% of arm")
+    note = "at 0: solid = died, hatched = alive but never free" if dead else ""
+    ax.legend(frameon=False, title=note or None, title_fontsize=8, loc="upper center")
+    ax.grid(axis="y", color="0.9")
+    ax.set_axisbelow(True)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- forest
+
+
+def _intervals(ax, est: pd.DataFrame, y: np.ndarray, **style) -> None:
+    """Points at ``estimate`` with horizontal bars from ``ci_low`` to ``ci_high``."""
+    e = est["estimate"].to_numpy(dtype=float)
+    err = np.vstack(
+        [e - est["ci_low"].to_numpy(dtype=float), est["ci_high"].to_numpy(dtype=float) - e]
+    )
+    ax.errorbar(e, y, xerr=err, capsize=3, **style)
+
+
+def forest(
+    results: pd.DataFrame,
+    *,
+    label: str = "label",
+    null: float | None = 0.0,
+    log: bool = False,
+    published: pd.DataFrame | None = None,
+    xlabel: str = "Estimate (95% CI)",
+    decimals: int = 2,
+) -> Figure:
+    """Estimates with confidence intervals, one row each (a forest-like figure).
+
+    Parameters
+    ----------
+    results : DataFrame
+        One row per analysis with ``label, estimate, ci_low, ci_high`` (stacked one-row
+        results of :mod:`trialkit.stats`).
+    label : str
+        The row-label column.
+    null : float or None
+        Where "no difference" is (0 for differences, 1 for ratios); a dashed line.
+    log : bool
+        Log scale (for ratios).
+    published : DataFrame, optional
+        ``label, estimate, ci_low, ci_high`` of published figures, drawn as open diamonds
+        on the rows with the same label.
+    decimals : int
+        Decimals of the printed estimates.
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"label": ["worst", "last"], "estimate": [1.0, 0.0],
+    ...                   "ci_low": [0.0, -1.0], "ci_high": [3.0, 1.0]})
+    >>> fig = forest(r)
+    """
+    where = "forest"
+    _require(results, [label, "estimate", "ci_low", "ci_high"], where)
+    est = results[["estimate", "ci_low", "ci_high"]].astype(float).reset_index(drop=True)
+    finite = est.notna().all(axis=1)
+    bad = finite & ~((est["ci_low"] <= est["estimate"]) & (est["estimate"] <= est["ci_high"]))
+    if bad.any():
+        rows = results.loc[bad, label].tolist()
+        raise ValueError(f"{where}: estimate outside its CI for {rows}")
+    n = len(results)
+    fig, ax = plt.subplots(figsize=(9, 0.55 * n + 1.4))
+    y = np.arange(n)
+    _intervals(ax, est, y, fmt="s", color="0.15", label="trialkit")
+    if published is not None:
+        _require(published, [label, "estimate", "ci_low", "ci_high"], f"{where} (published)")
+        pub = published.set_index(label).reindex(results[label])
+        has = pub["estimate"].notna().to_numpy()
+        if has.any():
+            pe = pub.loc[has, ["estimate", "ci_low", "ci_high"]].astype(float)
+            _intervals(ax, pe, y[has] + 0.25, fmt="D", mfc="white", color="#0072B2",
+                       label="published")  # fmt: skip
+            ax.legend(frameon=False, loc="lower right", fontsize=8)
+    if null is not None:
+        ax.axvline(null, color="0.5", ls="--", lw=1)
+    if log:
+        ax.set_xscale("log")
+    ax.set_yticks(y, results[label].tolist())
+    ax.set_ylim(n - 0.5, -0.7)
+    ax.set_xlabel(xlabel)
+    text = [
+        f"{e:.{decimals}f} ({lo:.{decimals}f} to {hi:.{decimals}f})" if np.isfinite(e) else "—"
+        for e, lo, hi in est.itertuples(index=False)
+    ]
+    for yi, t in zip(y, text, strict=True):
+        ax.annotate(t, xy=(1.02, yi), xycoords=("axes fraction", "data"), va="center", fontsize=9)
+    ax.grid(axis="x", color="0.9")
+    fig.tight_layout()
+    return fig
