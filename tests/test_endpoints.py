@@ -160,7 +160,7 @@ def test_score_rules_refuse_bad_input():
     with pytest.raises(DataError, match="Q9"):
         delta_sofa(stranger, PATIENTS, max_score=24)
     twice = pd.concat([sofa_days(), sofa_days().iloc[[1]]])
-    with pytest.raises(DataError, match="P1.* more than one row on day 1"):
+    with pytest.raises(DataError, match=r"P1.* more than one row on day 1"):
         mean_daily_sofa(twice, PATIENTS)
     with pytest.raises(DataError, match="duplicated ids"):
         delta_sofa(sofa_days(), pd.concat([PATIENTS, PATIENTS]), max_score=24)
