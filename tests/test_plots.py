@@ -43,7 +43,7 @@ def _consort() -> pd.DataFrame:
         {
             "arm": ["iloprost"] * 5 + ["placebo"] * 4,
             "mitt": [1, 1, 0, 1, 0, 1, 1, 1, 0],
-            "withdrawal_reason": [None, None, "consent withdrawn", None, "no shock",
+            "exclusion_reason": [None, None, "consent withdrawn", None, "no shock",
                                   None, None, None, "consent withdrawn"],
         }
     )  # fmt: skip

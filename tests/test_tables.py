@@ -102,7 +102,7 @@ def _patients() -> pd.DataFrame:
             "patient_id": range(10),
             "arm": ["iloprost"] * 5 + ["placebo"] * 5,
             "mitt": [1, 1, 0, 1, 0, 1, 1, 1, 0, 1],
-            "withdrawal_reason": [
+            "exclusion_reason": [
                 None, None, "consent withdrawn", None, "no septic shock",
                 None, None, None, "consent withdrawn", None,
             ],
@@ -124,7 +124,7 @@ def test_consort_counts_flow_adds_up():
 
 
 def test_consort_counts_without_reason_column():
-    p = _patients().drop(columns="withdrawal_reason")
+    p = _patients().drop(columns="exclusion_reason")
     out = consort_counts(p, analysed="mitt", arms=ARMS)
     assert out.loc[out.stage == "excluded", "reason"].tolist() == ["reason not recorded"]
     assert out.loc[out.stage == "excluded", "total"].tolist() == [3]

@@ -180,7 +180,7 @@ def daily_status(
     grid = grid.merge(obs, on=["patient_id", "day"], how="left")
     for col in ("death_day", "icu_discharge_day"):
         try:
-            grid[col] = pd.to_numeric(grid[col])
+            grid[col] = pd.to_numeric(grid[col]).astype(float)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{where}: column {col!r} must hold days (numbers): {exc}") from exc
     status = np.select(

@@ -69,7 +69,7 @@ def consort_counts(
     analysed: str,
     arm: str = "arm",
     arms: Sequence[str] | None = None,
-    reason: str | None = "withdrawal_reason",
+    reason: str | None = "exclusion_reason",
 ) -> pd.DataFrame:
     """The CONSORT flow counted from the data: randomized, excluded (by reason), analysed.
 
