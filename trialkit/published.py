@@ -1,0 +1,155 @@
+"""The published figures of a trial: read and check ``data/<trial>/published.toml``.
+
+The file has a fixed shape::
+
+    [sources]
+    A = "Legrand M et al. Am J Respir Crit Care Med 2025;211(7):1211-1219"
+
+    [figures.rr_death_d28]
+    label = "Death by day 28, relative risk"
+    endpoint = "death_d28"
+    estimate = 1.08
+    ci_low = 0.80
+    ci_high = 1.5
+    rounding = 0.01        # the precision the publication printed
+    source = "A"
+
+A trial of a user's own may have nothing published: a missing file reads as empty.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from trialkit.schema import DataError
+
+FILE_NAME = "published.toml"
+
+#: The numbers a figure may carry (what a publication prints about one estimate or one arm).
+NUMBER_KEYS = (
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "median",
+    "q1",
+    "q3",
+    "n",
+    "events",
+    "percent",
+    "rounding",
+)
+TEXT_KEYS = ("label", "endpoint", "arm", "source", "note")
+FLAG_KEYS = ("provisional", "derived")
+FIGURE_KEYS = NUMBER_KEYS + TEXT_KEYS + FLAG_KEYS
+
+
+def load_published(data_dir: str | Path) -> dict[str, dict[str, Any]]:
+    """Read the published figures of the trial whose data folder is ``data_dir``.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        A trial's data folder; the figures are in its ``published.toml``.
+
+    Returns
+    -------
+    dict
+        ``{"sources": {key: citation}, "figures": {figure_id: {key: value}}}``, in file
+        order, each figure holding only the keys the file gives. Both are empty when the
+        folder has no ``published.toml``.
+
+    Raises
+    ------
+    DataError
+        The file is not valid TOML, has an unknown section or key, a value of the wrong
+        type, a negative or zero ``rounding``, or a ``source`` that ``[sources]`` lacks.
+        The message names the file, the figure and the key.
+
+    Examples
+    --------
+    >>> from trialkit.published import load_published
+    >>> load_published("no/such/folder")
+    {'sources': {}, 'figures': {}}
+    """
+    path = Path(data_dir) / FILE_NAME
+    if not path.exists():
+        return {"sources": {}, "figures": {}}
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"{path}: not valid TOML: {exc}") from exc
+
+    problems = [
+        f"{path}: unknown section [{key}] (allowed: [sources], [figures.<id>])"
+        for key in raw
+        if key not in ("sources", "figures")
+    ]
+    sources = raw.get("sources", {})
+    if not isinstance(sources, dict):
+        problems.append(f"{path}: [sources] must be a table of key = citation")
+        sources = {}
+    for key, citation in sources.items():
+        if not isinstance(citation, str):
+            problems.append(f"{path}: [sources] {key} must be a citation string")
+    figures = raw.get("figures", {})
+    for fid, fig in figures.items():
+        if not isinstance(fig, dict):
+            problems.append(f"{path}: figures.{fid} must be a table")
+            continue
+        problems += _figure_problems(path, fid, fig, sources)
+    if problems:
+        raise DataError(problems)
+    return {"sources": dict(sources), "figures": {k: dict(v) for k, v in figures.items()}}
+
+
+def _figure_problems(path: Path, fid: str, fig: dict[str, Any], sources: dict) -> list[str]:
+    where = f"{path}: [figures.{fid}]"
+    problems = []
+    for key, value in fig.items():
+        if key not in FIGURE_KEYS:
+            problems.append(f"{where} unknown key {key!r} (allowed: {', '.join(FIGURE_KEYS)})")
+        elif key in NUMBER_KEYS and (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            problems.append(f"{where} {key} must be a finite number, got {value!r}")
+        elif key in TEXT_KEYS and not isinstance(value, str):
+            problems.append(f"{where} {key} must be a string, got {value!r}")
+        elif key in FLAG_KEYS and not isinstance(value, bool):
+            problems.append(f"{where} {key} must be true or false, got {value!r}")
+    rounding = fig.get("rounding")
+    if isinstance(rounding, int | float) and not isinstance(rounding, bool) and rounding <= 0:
+        problems.append(f"{where} rounding must be > 0 (e.g. 0.01), got {rounding!r}")
+    source = fig.get("source")
+    if isinstance(source, str) and source not in sources:
+        problems.append(
+            f"{where} source {source!r} is not a key of [sources] "
+            f"(keys: {', '.join(sources) or 'none'})"
+        )
+    return problems
+
+
+def precision(figure: dict[str, Any], key: str) -> float:
+    """The precision to which ``figure[key]`` was published.
+
+    ``rounding`` when the figure gives it; otherwise read off the number as written in the
+    TOML file (``1.08`` -> 0.01, ``1.5`` -> 0.1, ``0`` -> 1). TOML keeps no trailing zeros
+    (``0.80`` reads as ``0.8``), so give ``rounding`` when a figure was printed with them.
+
+    Examples
+    --------
+    >>> precision({"estimate": 1.08}, "estimate")
+    0.01
+    >>> precision({"estimate": 0.8, "rounding": 0.01}, "estimate")
+    0.01
+    """
+    if "rounding" in figure:
+        return float(figure["rounding"])
+    exponent = Decimal(repr(figure[key])).as_tuple().exponent
+    return float(10 ** min(int(exponent), 0))
