@@ -6,8 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from trialkit.spec import load_spec
 from trialkit.tables import (
+    assumptions_table,
     consort_counts,
+    events_by_term,
     format_median_iqr,
     median_iqr_by_arm,
     n_percent_by_arm,
@@ -192,3 +195,63 @@ def test_table_one_labels_and_refusals():
         table_one(_baseline(), ["age"], arms=ARMS, categorical=["sex"])
     with pytest.raises(ValueError, match="exactly two arms"):
         table_one(_baseline().assign(arm="iloprost"), ["age"], arms=["iloprost"])
+
+
+def _events() -> tuple[pd.DataFrame, pd.DataFrame]:
+    patients = pd.DataFrame(
+        {"patient_id": [1, 2, 3, 4, 5], "arm": ["iloprost"] * 2 + ["placebo"] * 3}
+    )
+    events = pd.DataFrame(
+        {
+            "patient_id": [1, 1, 1, 2, 3, 4, 4, 9],
+            "day": [1, 3, 2, 30, 0, 5, 6, 1],
+            "term": ["bleeding", "bleeding", "hypotension", "bleeding", "bleeding",
+                     "arrhythmia", "hypotension", "bleeding"],
+            "serious": [1, 1, 0, 1, 1, 1, 1, 1],
+        }
+    )  # fmt: skip
+    return events, patients
+
+
+def test_events_by_term_counts_patients_once_in_window():
+    # Hand count, window 0-28, serious only; patient 9 is not in the population.
+    # bleeding: patient 1 (twice: once), patient 2 on day 30 (outside), patient 3 -> 1 vs 1.
+    # hypotension: patient 1's is not serious; patient 4 -> 0 vs 1. arrhythmia: 0 vs 1.
+    # any: patients 1 | 3, 4 -> 1 vs 2.
+    events, patients = _events()
+    out = events_by_term(events, patients, arms=ARMS, window=(0, 28))
+    got = out.set_index("term")[ARMS].to_dict("index")
+    assert got == {
+        "bleeding": {"iloprost": 1, "placebo": 1},
+        "arrhythmia": {"iloprost": 0, "placebo": 1},
+        "hypotension": {"iloprost": 0, "placebo": 1},
+        "any": {"iloprost": 1, "placebo": 2},
+    }
+    assert out["term"].iloc[0] == "bleeding" and out["term"].iloc[-1] == "any"
+    assert out.loc[out.term == "any", "placebo (%)"].item() == "2 (67%)"
+    assert out.loc[out.term == "any", "iloprost (%)"].item() == "1 (50%)"
+
+
+def test_events_by_term_all_events_and_no_events():
+    events, patients = _events()
+    out = events_by_term(events, patients, arms=ARMS, window=(0, 28), serious_only=False)
+    assert out.set_index("term").loc["hypotension", ARMS].tolist() == [1, 1]
+    none = events_by_term(events.iloc[:0], patients, arms=ARMS)
+    assert none["term"].tolist() == ["any"]
+    assert none[ARMS].iloc[0].tolist() == [0, 0]
+
+
+def test_events_by_term_refuses_bad_serious_flag():
+    events, patients = _events()
+    events.loc[2, "serious"] = 3
+    with pytest.raises(ValueError, match=r"'serious' must be 0/1; row\(s\) \[2\]"):
+        events_by_term(events, patients, arms=ARMS)
+
+
+def test_assumptions_table_selects_in_order_and_skips_unknown():
+    spec = load_spec("imicro")
+    out = assumptions_table(spec, ["imicro-exclusions", "no-such-id", "imicro-delta-death"])
+    assert out["id"].tolist() == ["imicro-exclusions", "imicro-delta-death"]
+    assert "\n" not in out["assumption"].iloc[1]
+    assert out["assumption"].iloc[1].startswith("A patient who dies before day 7")
+    assert len(assumptions_table(spec)) == len(spec.assumptions)

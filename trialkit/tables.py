@@ -14,9 +14,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from trialkit.spec import Spec
+
 __all__ = [
     "arm_order",
+    "assumptions_table",
     "consort_counts",
+    "events_by_term",
     "format_median_iqr",
     "median_iqr_by_arm",
     "n_percent_by_arm",
@@ -104,7 +108,7 @@ def consort_counts(
     Examples
     --------
     >>> p = pd.DataFrame({"arm": ["a", "a", "b"], "mitt": [1, 0, 1],
-    ...                   "withdrawal_reason": [None, "consent withdrawn", None]})
+    ...                   "exclusion_reason": [None, "consent withdrawn", None]})
     >>> consort_counts(p, analysed="mitt", arms=["a", "b"])[["stage", "a", "b", "total"]]
             stage  a  b  total
     0  randomized  2  1      3
@@ -388,3 +392,111 @@ def table_one(
     # Drop tableone's "Grouped by <arm>" header level: the arm names already say it.
     table.columns = table.columns.droplevel(0)
     return table
+
+
+def events_by_term(
+    events: pd.DataFrame,
+    patients: pd.DataFrame,
+    *,
+    arm: str = "arm",
+    arms: Sequence[str] | None = None,
+    window: Sequence[int] = (0, 28),
+    serious_only: bool = True,
+) -> pd.DataFrame:
+    """Patients with at least one adverse event of each term, per arm: the safety table.
+
+    A patient counts once per term however many times the event recurred; the
+    denominator is every patient of the arm in ``patients`` (the safety population), so
+    percentages of different terms do not add up.
+
+    Parameters
+    ----------
+    events : DataFrame
+        ``patient_id, day, term, serious`` (0/1), one row per event.
+    patients : DataFrame
+        The population: ``patient_id`` and the arm column. Events of other patients are
+        left out.
+    arm, arms
+        Arm column and arm labels in reporting order.
+    window : (first, last)
+        Days counted, both ends included.
+    serious_only : bool
+        Count only events with ``serious == 1``.
+
+    Returns
+    -------
+    DataFrame
+        One row per term, most frequent first, then ``"any"``: for each arm the number of
+        patients (``<arm>``) and ``<arm> (%)`` as ``"n (p%)"``, and ``total``.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"patient_id": [1, 1, 2], "day": [1, 2, 3],
+    ...                   "term": ["bleeding", "bleeding", "shock"], "serious": [1, 1, 1]})
+    >>> p = pd.DataFrame({"patient_id": [1, 2, 3], "arm": ["a", "b", "b"]})
+    >>> events_by_term(e, p, arms=["a", "b"])[["term", "a", "b", "total"]]
+           term  a  b  total
+    0  bleeding  1  0      1
+    1     shock  0  1      1
+    2       any  1  1      2
+    """
+    where = "events_by_term"
+    order = arm_order(patients, arm, arms, where)
+    for c in ("patient_id", "day", "term", *(["serious"] if serious_only else [])):
+        _check_column(events, c, where)
+    _check_column(patients, "patient_id", where)
+    first, last = window
+    keep = events["day"].between(first, last)
+    if serious_only:
+        keep &= _as_flag(events["serious"], "serious", where)
+    hits = events.loc[keep, ["patient_id", "term"]].merge(
+        patients[["patient_id", arm]], on="patient_id", how="inner"
+    )
+    any_event = hits.assign(term="any")
+    hits = pd.concat([hits, any_event]).drop_duplicates(["patient_id", "term"])
+    counts = (
+        hits.groupby(["term", pd.Categorical(hits[arm], categories=order)], observed=False)
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=order, fill_value=0)
+    )
+    counts.columns = order
+    if "any" not in counts.index:
+        counts.loc["any"] = 0
+    terms = counts.drop(index="any")
+    terms = terms.loc[terms.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+    counts = pd.concat([terms, counts.loc[["any"]]])
+    size = pd.Categorical(patients[arm], categories=order).value_counts().reindex(order)
+    out = counts.rename_axis("term").reset_index()
+    for a in order:
+        pct = out[a] * (100.0 / size[a]) if size[a] else pd.Series(np.nan, index=out.index)
+        out[f"{a} (%)"] = [f"{n} ({p:.0f}%)" for n, p in zip(out[a], pct, strict=True)]
+    out["total"] = out[order].sum(axis=1)
+    return out
+
+
+def assumptions_table(spec: Spec, ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """The spec's assumptions (choices the publications leave open) as a table to show.
+
+    Parameters
+    ----------
+    spec : trialkit.spec.Spec
+        The trial's analysis plan.
+    ids : sequence of str, optional
+        The assumptions that apply to an analysis, in this order; ids the spec does not
+        have are skipped (a user's spec may make no such assumption). Default: all.
+
+    Returns
+    -------
+    DataFrame
+        ``id, assumption`` with the text on one line.
+
+    Examples
+    --------
+    >>> from trialkit.spec import load_spec
+    >>> assumptions_table(load_spec("imicro"), ["imicro-delta-death"])["id"].tolist()
+    ['imicro-delta-death']
+    """
+    by_id = {a["id"]: " ".join(a["text"].split()) for a in spec.assumptions}
+    chosen = list(by_id) if ids is None else [i for i in ids if i in by_id]
+    return pd.DataFrame({"id": chosen, "assumption": [by_id[i] for i in chosen]})
