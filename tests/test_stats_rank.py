@@ -1,0 +1,430 @@
+"""Tests for trialkit.stats.rank.hodges_lehmann against R's ``wilcox.test``.
+
+Every expected value below was printed by ``Rscript tests/R/rank.R`` (R 4.2.2, stats) and is
+copied verbatim.  The data are deterministic formulas written identically in R and here.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import ndtri
+
+import trialkit.stats.rank as rank
+from trialkit.stats import hodges_lehmann
+from trialkit.stats.rank import _Differences, _rank_sum_pmf
+
+
+def gold(n: int, s: float) -> np.ndarray:
+    return (np.arange(1, n + 1) * 0.6180339887498949 + s) % 1
+
+
+def cont(n: int, s: float) -> np.ndarray:
+    return ndtri(gold(n, s))
+
+
+def ints(n: int, s: float, k: int) -> np.ndarray:
+    return np.floor(gold(n, s) * k)
+
+
+# The data sets of tests/R/rank.R, with the same names.
+DATA = {
+    "exact_9_10": dict(x=cont(9, 0.1) + 0.5, y=cont(10, 0.2)),
+    "exact_5_30": dict(x=cont(5, 0.3) + 1, y=cont(30, 0.4)),
+    "exact_3_2": dict(x=cont(3, 0.5), y=cont(2, 0.6)),
+    "exact_1_1": dict(x=[1.5], y=[0.25]),
+    "exact_49_45": dict(x=cont(49, 0.7) + 0.3, y=cont(45, 0.8)),
+    "exact_90": dict(x=cont(20, 0.05) + 0.2, y=cont(25, 0.15), conf_level=0.9),
+    "approx_small_forced": dict(x=cont(12, 0.25) + 0.4, y=cont(11, 0.35), exact=False),
+    "approx_small_nocorrect": dict(
+        x=cont(12, 0.25) + 0.4, y=cont(11, 0.35), exact=False, correct=False
+    ),
+    "ties_small": dict(x=ints(9, 0.1, 5), y=ints(11, 0.6, 5)),
+    "cont_60_55": dict(x=cont(60, 0.45) + 0.25, y=cont(55, 0.55)),
+    "cont_2000_1500": dict(x=cont(2000, 0.65) + 0.1, y=cont(1500, 0.75)),
+    "cont_2000_1500_nocorrect": dict(x=cont(2000, 0.65) + 0.1, y=cont(1500, 0.75), correct=False),
+    "sofa_114_122": dict(
+        x=ints(114, 0.12, 12) - ints(114, 0.81, 6), y=ints(122, 0.33, 12) - ints(122, 0.27, 5)
+    ),
+    "free_days_120_116": dict(
+        x=np.maximum(0, ints(120, 0.9, 36) - 8), y=np.maximum(0, ints(116, 0.15, 34) - 8)
+    ),
+    "zero_shift": dict(x=ints(80, 0.2, 7), y=ints(80, 0.2, 7)),
+    "separated": dict(x=ints(60, 0.3, 5) + 10, y=ints(55, 0.4, 5)),
+    "odd_even_flat": dict(x=[0, 0, 1, 1, 2, 3, 3], y=[0, 1, 1, 2, 2, 2]),
+    "large_int_3000": dict(x=ints(3000, 0.61, 25), y=ints(2800, 0.47, 24)),
+    "unequal_1_80": dict(x=[0.3], y=cont(80, 0.5)),
+}
+
+# R: wilcox.test(x, y, conf.int=TRUE, exact=, correct=, conf.level=) -> estimate, conf.int,
+# p.value, statistic (W), attr(conf.int, "conf.level"); mid_low/mid_high are the two middle
+# values of sort(outer(x, y, "-")) (equal when n_x * n_y is odd).  Source: tests/R/rank.R.
+R = {
+    "exact_9_10": dict(
+        estimate=0.617313225117368,
+        ci_low=-0.399699985508946,
+        ci_high=1.53224273804939,
+        p_value=0.211024269847799,
+        statistic=61,
+        conf_level=0.95,
+        method="exact",
+        mid_low=0.615998572522966,
+        mid_high=0.61862787771177,
+    ),
+    "exact_5_30": dict(
+        estimate=1.15651703589806,
+        ci_low=0.0590782649322554,
+        ci_high=2.15904019972235,
+        p_value=0.0328125385051381,
+        statistic=120,
+        conf_level=0.95,
+        method="exact",
+        mid_low=1.14442531171959,
+        mid_high=1.16860876007653,
+    ),
+    "exact_3_2": dict(
+        estimate=-0.376588676688047,
+        ci_low=-2.16329745747597,
+        ci_high=1.41012010409988,
+        p_value=0.8,
+        statistic=2,
+        conf_level=0.8,
+        method="exact",
+        mid_low=-0.406022033154504,
+        mid_high=-0.347155320221589,
+    ),
+    "exact_1_1": dict(
+        estimate=1.25,
+        ci_low=1.25,
+        ci_high=1.25,
+        p_value=1,
+        statistic=1,
+        conf_level=0,
+        method="exact",
+        mid_low=1.25,
+        mid_high=1.25,
+    ),
+    "exact_49_45": dict(
+        estimate=0.273099420921943,
+        ci_low=-0.153883222945005,
+        ci_high=0.705605779483326,
+        p_value=0.19918464271279,
+        statistic=1273,
+        conf_level=0.95,
+        method="exact",
+        mid_low=0.273099420921943,
+        mid_high=0.273099420921943,
+    ),
+    "exact_90": dict(
+        estimate=0.321652512078598,
+        ci_low=-0.192021709150287,
+        ci_high=0.840993920572332,
+        p_value=0.323800247900701,
+        statistic=294,
+        conf_level=0.9,
+        method="exact",
+        mid_low=0.319909563588875,
+        mid_high=0.32339546056832,
+    ),
+    "approx_small_forced": dict(
+        estimate=0.373456365757137,
+        ci_low=-0.558456308665125,
+        ci_high=1.37094372453155,
+        p_value=0.372171439782126,
+        statistic=81,
+        conf_level=0.95,
+        method="normal approximation",
+        mid_low=0.37281126193571,
+        mid_high=0.374836556290277,
+    ),
+    "approx_small_nocorrect": dict(
+        estimate=0.373456365757137,
+        ci_low=-0.538443004413348,
+        ci_high=1.29971690914214,
+        p_value=0.35591018837101,
+        statistic=81,
+        conf_level=0.95,
+        method="normal approximation",
+        mid_low=0.37281126193571,
+        mid_high=0.374836556290277,
+    ),
+    "ties_small": dict(
+        estimate=0,
+        ci_low=-1.00003041751113,
+        ci_high=1.99995005897473,
+        p_value=0.786351210179307,
+        statistic=53.5,
+        conf_level=0.95,
+        method="normal approximation",
+        mid_low=0,
+        mid_high=0,
+    ),
+    "cont_60_55": dict(
+        estimate=0.280831678221784,
+        ci_low=-0.0970320884337744,
+        ci_high=0.660709343106771,
+        p_value=0.152566291028775,
+        statistic=1906,
+        conf_level=0.95,
+        method="normal approximation",
+        mid_low=0.280417507162408,
+        mid_high=0.281234513539692,
+    ),
+    "cont_2000_1500": dict(
+        estimate=0.0982903208239664,
+        ci_low=0.0296868882575365,
+        ci_high=0.166743771533217,
+        p_value=0.00499503879783599,
+        statistic=1583055,
+        conf_level=0.95,
+        method="normal approximation",
+        mid_low=0.0982645422604247,
+        mid_high=0.0982672581658234,
+    ),
+    "cont_2000_1500_nocorrect": dict(
+        estimate=0.0982903208239664,
+        ci_low=0.0296893622660301,
+        ci_high=0.166743484979644,
+        p_value=0.0049947767108196,
+        statistic=1583055,
+        conf_level=0.95,
+        method="normal approximation",
+        mid_low=0.0982645422604247,
+        mid_high=0.0982672581658234,
+    ),
+    "sofa_114_122": dict(
+        estimate=3.38383388787688e-05,
+        ci_low=-5.74716752141285e-05,
+        ci_high=1.00003868444658,
+        p_value=0.216159778781279,
+        statistic=7598,
+        conf_level=0.95,
+        method="normal approximation",
+        mid_low=0,
+        mid_high=0,
+    ),
+    "free_days_120_116": dict(
+        estimate=3.22997288113296e-05,
+        ci_low=-0.999963948050133,
+        ci_high=2.999927590082,
+        p_value=0.53817927329525,
+        statistic=7280.5,
+        conf_level=0.95,
+        method="normal approximation",
+        mid_low=0,
+        mid_high=0,
+    ),
+    "zero_shift": dict(
+        estimate=0,
+        ci_low=-0.999912678034955,
+        ci_high=0.999912678034955,
+        p_value=1,
+        statistic=3200,
+        conf_level=0.95,
+        method="normal approximation",
+        mid_low=0,
+        mid_high=0,
+    ),
+    "separated": dict(
+        estimate=10,
+        ci_low=9.00000699482583,
+        ci_high=10.9999930051742,
+        p_value=1.66532474879858e-20,
+        statistic=3300,
+        conf_level=0.95,
+        method="normal approximation",
+        mid_low=10,
+        mid_high=10,
+    ),
+    "odd_even_flat": dict(
+        estimate=1.44384265717331e-05,
+        ci_low=-1.00000924620915,
+        ci_high=1.99998116422431,
+        p_value=1,
+        statistic=21.5,
+        conf_level=0.95,
+        method="normal approximation",
+        mid_low=0,
+        mid_high=0,
+    ),
+    "large_int_3000": dict(
+        estimate=0.999969022455136,
+        ci_low=1.99932496238397e-06,
+        ci_high=0.999985621455467,
+        p_value=0.00800778038532343,
+        statistic=4368840.5,
+        conf_level=0.95,
+        method="normal approximation",
+        mid_low=1,
+        mid_high=1,
+    ),
+    "unequal_1_80": dict(
+        estimate=0.281563012147108,
+        ci_low=-2.65708548763176,
+        ci_high=2.77952861161177,
+        p_value=0.716198145750942,
+        statistic=49,
+        conf_level=0.95,
+        method="normal approximation",
+        mid_low=0.267017778363957,
+        mid_high=0.320381849946246,
+    ),
+}
+
+# R's uniroot(..., tol = 1e-4) stops within its tolerance of the jump point.
+R_TOL_ROOT = 1e-4
+
+
+def _run(name: str) -> pd.Series:
+    d = dict(DATA[name])
+    x, y = d.pop("x"), d.pop("y")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return hodges_lehmann(x, y, **d).iloc[0]
+
+
+EXACT = [k for k, v in R.items() if v["method"] == "exact"]
+APPROX = [k for k, v in R.items() if v["method"] != "exact"]
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_wilcox_test_exact_conf_int(name):
+    got, ref = _run(name), R[name]
+    assert got["method"] == "exact"
+    for col in ["estimate", "ci_low", "ci_high", "p_value", "statistic", "conf_level"]:
+        assert got[col] == pytest.approx(ref[col], rel=1e-9, abs=1e-9), col
+
+
+@pytest.mark.parametrize("name", APPROX)
+def test_wilcox_test_normal_approximation_conf_int(name):
+    got, ref = _run(name), R[name]
+    assert got["method"] == "normal approximation"
+    assert got["p_value"] == pytest.approx(ref["p_value"], rel=1e-9, abs=1e-15)
+    assert got["statistic"] == ref["statistic"]
+    assert got["conf_level"] == ref["conf_level"]
+    # The limits are the jump points R's root finder converges to.
+    assert got["ci_low"] == pytest.approx(ref["ci_low"], abs=R_TOL_ROOT)
+    assert got["ci_high"] == pytest.approx(ref["ci_high"], abs=R_TOL_ROOT)
+    # Estimate: the median of the differences; R's uniroot lands within its tolerance of
+    # the interval [mid_low, mid_high] on which the statistic is zero.
+    assert got["estimate"] == pytest.approx(0.5 * (ref["mid_low"] + ref["mid_high"]), abs=1e-12)
+    assert ref["mid_low"] - R_TOL_ROOT <= ref["estimate"] <= ref["mid_high"] + R_TOL_ROOT
+
+
+@pytest.mark.parametrize(
+    "name", ["sofa_114_122", "free_days_120_116", "zero_shift", "separated", "large_int_3000"]
+)
+def test_wilcox_test_integer_data_limits_on_integer_steps(name):
+    got, ref = _run(name), R[name]
+    for col in ["ci_low", "ci_high", "estimate"]:
+        assert got[col] == round(ref[col]), col  # exactly the integer R's root approaches
+
+
+def test_pwilcox_qwilcox_exact_distribution():
+    # R: pwilcox(q, m, n) and qwilcox(0.025, m, n) (tests/R/rank.R, last block)
+    for (m, n), q, p, q025 in [
+        ((3, 2), 2, 0.4, 0),
+        ((9, 10), 30, 0.12140336443742, 21),
+        ((5, 30), 50, 0.128462382020257, 34),
+        ((49, 45), 735, 0.00255654130967997, 844),
+    ]:
+        cdf = np.cumsum(_rank_sum_pmf(m, n))
+        assert cdf[q] == pytest.approx(p, rel=1e-10)
+        assert int(np.searchsorted(cdf, 0.025 - 1e-15)) == q025
+        assert cdf[-1] == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("case", ["normal", "integers", "rounded"])
+def test_order_statistics_of_differences_match_full_sort(case, monkeypatch):
+    # Selection on the implicit matrix, forced through its sampling rounds, against np.sort.
+    monkeypatch.setattr(rank, "_MATERIALIZE", 5000)
+    monkeypatch.setattr(rank, "_SAMPLE", 2000)
+    rng = np.random.default_rng(7)
+    x, y = {
+        "normal": (rng.normal(size=1500), rng.normal(size=1700)),
+        "integers": (rng.integers(0, 9, 1600) * 1.0, rng.integers(0, 7, 1400) * 1.0),
+        "rounded": (np.round(rng.normal(size=2000), 1), np.round(rng.normal(size=1200), 1)),
+    }[case]
+    full = np.sort(np.subtract.outer(x, y).ravel())
+    diffs = _Differences(x, y)
+    for k in [1, 2, 17, 40_000, full.size // 2, full.size // 2 + 1, full.size - 3, full.size]:
+        assert diffs.kth(k) == full[k - 1], k
+    assert diffs.median() == np.median(full)
+
+
+def test_result_is_one_row_frame_with_the_contract_columns():
+    res = hodges_lehmann(DATA["exact_9_10"]["x"], DATA["exact_9_10"]["y"])
+    assert res.shape[0] == 1
+    assert list(res.columns) == [
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "statistic",
+        "n_x",
+        "n_y",
+        "conf_level",
+        "method",
+    ]
+    assert res["n_x"].iloc[0] == 9 and res["n_y"].iloc[0] == 10
+
+
+def test_missing_values_are_dropped_with_a_count():
+    x = np.append(DATA["exact_9_10"]["x"], [np.nan, np.nan])
+    y = pd.Series(np.append(DATA["exact_9_10"]["y"], np.nan))
+    with pytest.warns(UserWarning, match="dropped 2 missing value") as record:
+        res = hodges_lehmann(x, y)
+    assert any("dropped 1 missing value(s) from 'y'" in str(w.message) for w in record)
+    ref = R["exact_9_10"]
+    assert res["n_x"].iloc[0] == 9 and res["n_y"].iloc[0] == 10
+    assert res["estimate"].iloc[0] == pytest.approx(ref["estimate"], rel=1e-9)
+
+
+def test_exact_requested_with_ties_warns_and_uses_normal_approximation():
+    with pytest.warns(UserWarning, match="ties"):
+        res = hodges_lehmann(DATA["ties_small"]["x"], DATA["ties_small"]["y"], exact=True)
+    assert res["method"].iloc[0] == "normal approximation"
+    assert res["p_value"].iloc[0] == pytest.approx(R["ties_small"]["p_value"], rel=1e-9)
+
+
+def test_level_not_achievable_warns_and_reports_achieved_level():
+    with pytest.warns(UserWarning, match="not achievable"):
+        res = hodges_lehmann([1.5], [0.25])
+    assert res["conf_level"].iloc[0] == 0.0  # R: attr(conf.int, "conf.level") is 0
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "match"),
+    [
+        ([], [1.0, 2.0], "'x' has no non-missing"),
+        ([1.0, 2.0], [np.nan], "'y' has no non-missing"),
+        ([1.0, np.inf], [1.0, 2.0], "infinite"),
+        (["a", "b"], [1.0, 2.0], "numeric"),
+        ([2.0, 2.0, 2.0], [2.0, 2.0], "each constant"),
+        ([3.0, 3.0, 3.0], [1.0, 1.0], "each constant"),
+    ],
+)
+def test_bad_input_is_a_clear_error(x, y, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises((ValueError, TypeError), match=match):
+            hodges_lehmann(x, y)
+
+
+def test_conf_level_must_be_in_unit_interval():
+    with pytest.raises(ValueError, match="conf_level"):
+        hodges_lehmann([1.0, 2.0], [0.5], conf_level=95)
+
+
+def test_swapping_the_arms_negates_the_shift():
+    x, y = DATA["cont_60_55"]["x"], DATA["cont_60_55"]["y"]
+    a = hodges_lehmann(x, y).iloc[0]
+    b = hodges_lehmann(y, x).iloc[0]
+    assert b["estimate"] == pytest.approx(-a["estimate"], abs=1e-12)
+    assert b["ci_low"] == pytest.approx(-a["ci_high"], abs=1e-12)
+    assert b["p_value"] == pytest.approx(a["p_value"], rel=1e-12)
+    assert not math.isnan(a["p_value"])
