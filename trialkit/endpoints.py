@@ -141,12 +141,12 @@ def _scored_days(
     discharge: str,
     score: str,
     max_score: float | None,
-) -> tuple[np.ndarray, np.ndarray, int]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Scores on days start..last with the death and discharge rules applied.
 
-    Returns the grid, a mask of the cells where an ``"exclude"`` rule applied, and the day
-    of the grid's first column. ``start`` reaches back to the earliest observed day so that
-    ``"last"`` finds scores from before ``first``.
+    Returns the grid, a mask of the cells where an ``"exclude"`` rule applied, the observed
+    scores alone, and the day of the grids' first column. ``start`` reaches back to the
+    earliest observed day so that ``"last"`` finds scores from before ``first``.
     """
     _check_choice("death", death, DEATH_RULES)
     _check_choice("discharge", discharge, DISCHARGE_RULES)
@@ -164,7 +164,7 @@ def _scored_days(
     out = np.where(dead, value[death], obs)
     out = np.where(gone, value[discharge], out)
     excluded = (dead & (death == "exclude")) | (gone & (discharge == "exclude"))
-    return out, excluded, start
+    return out, excluded, obs, start
 
 
 def _series(values: np.ndarray, index: pd.Index, name: str) -> pd.Series:
@@ -239,7 +239,7 @@ def delta_sofa(
     [-4.0, 12.0]
     """
     index = _patient_index(patients)
-    grid, excluded, start = _scored_days(
+    grid, excluded, obs, start = _scored_days(
         daily_sofa,
         patients,
         index,
@@ -250,7 +250,7 @@ def delta_sofa(
         score=score,
         max_score=max_score,
     )
-    baseline = _observed(daily_sofa, index, score, baseline_day, baseline_day)[:, 0]
+    baseline = obs[:, baseline_day - start]
     value = np.where(excluded[:, day - start], np.nan, grid[:, day - start] - baseline)
     return _series(value, index, f"delta_{score}_d{day}")
 
@@ -316,7 +316,7 @@ def mean_daily_sofa(
         grid = _observed(daily_sofa, index, score, first, last)
         excluded = np.zeros(len(index), dtype=bool)
     else:
-        grid, cells, start = _scored_days(
+        grid, cells, _, start = _scored_days(
             daily_sofa,
             patients,
             index,
