@@ -215,3 +215,18 @@ def test_forest_refuses_estimate_outside_ci():
     r = pd.DataFrame({"label": ["x"], "estimate": [4.0], "ci_low": [0.0], "ci_high": [3.0]})
     with pytest.raises(ValueError, match=r"estimate outside its CI for \['x'\]"):
         plots.forest(r)
+
+
+def test_consort_diagram_wraps_long_reasons_and_grows_with_many():
+    reasons = [f"reason {i} " + "x" * 60 for i in range(8)]
+    p = pd.DataFrame(
+        {
+            "arm": ["iloprost"] * 9 + ["placebo"],
+            "mitt": [0] * 8 + [1, 1],
+            "exclusion_reason": [*reasons, "", ""],
+        }
+    )
+    fig = plots.consort_diagram(consort_counts(p, analysed="mitt", arms=ARMS))
+    box = next(t for t in _texts(fig) if t.startswith("Excluded") and "reason 0" in t)
+    assert all(len(line) <= 45 for line in box.split("\n"))
+    assert fig.get_figheight() > 6.2

@@ -10,6 +10,7 @@ control blue.
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from collections.abc import Sequence
 
@@ -117,22 +118,33 @@ def consort_diagram(counts: pd.DataFrame, *, title: str | None = None) -> Figure
     excluded = counts.loc[counts.stage == "excluded"]
 
     n_arms = len(arms)
-    fig, ax = plt.subplots(figsize=(3.6 * n_arms + 1.0, 6.2))
+    width = min(0.8 / n_arms, 0.42)
+    fig_w = 3.6 * n_arms + 1.0
+    # Characters of 9-pt text that fit across a box (about 0.55 em per character).
+    chars = int(width * fig_w * 72 / (9 * 0.55)) - 2
+    # Reasons are free text: wrapped to the box, and the figure grows with the longest list.
+    boxes = {}
+    for a in arms:
+        lines = [f"Excluded after randomization\nn = {int(excluded[a].sum())}"]
+        lines += [
+            textwrap.fill(f"{r}: {int(n)}", width=chars, subsequent_indent="   ")
+            for r, n in zip(excluded["reason"], excluded[a], strict=True)
+        ]
+        boxes[a] = "\n".join(lines)
+    n_lines = max(text.count("\n") + 1 for text in boxes.values())
+    line_h = 0.16  # inches per 9-pt line, with leading
+    fig_h = max(6.2, (n_lines + 1) * line_h / 0.24)
+    fig, ax = plt.subplots(figsize=(fig_w, fig_h))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.axis("off")
-    width = min(0.8 / n_arms, 0.42)
     xs = [(i + 0.5) / n_arms for i in range(n_arms)]
-
     _box(ax, 0.5, 0.92, f"Randomized\nn = {int(randomized['total'])}", width=0.3, height=0.09)
     for x, a in zip(xs, arms, strict=True):
         _arrow(ax, (0.5, 0.875), (x, 0.775))
         _box(ax, x, 0.73, f"Allocated to {a}\nn = {int(randomized[a])}", width=width, height=0.09)
-        lines = [f"Excluded after randomization\nn = {int(excluded[a].sum())}"]
-        lines += [f"  {r}: {int(n)}" for r, n in zip(excluded["reason"], excluded[a], strict=True)]
-        n_lines = len(lines) + 1
         _arrow(ax, (x, 0.685), (x, 0.58))
-        _box(ax, x, 0.46, "\n".join(lines), width=width, height=max(0.22, 0.045 * n_lines))
+        _box(ax, x, 0.46, boxes[a], width=width, height=max(0.22, (n_lines + 1) * line_h / fig_h))
         _arrow(ax, (x, 0.34), (x, 0.22))
         _box(ax, x, 0.16, f"Analysed\nn = {int(analysed[a])}", width=width, height=0.1)
     if title:

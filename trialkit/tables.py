@@ -323,7 +323,7 @@ def table_one(
 
     for continuous variables, and Yang & Dalton's multinomial generalisation
     :math:`d = \\sqrt{(p_1 - p_2)^T S^{-1} (p_1 - p_2)}` for categorical ones (the
-    definition of R's ``tableone::ExtractSmd``). Its absolute value is shown.
+    definition of R's ``tableone::ExtractSmd``), signed as arm 2 minus arm 1 where a sign exists.
 
     Parameters
     ----------
