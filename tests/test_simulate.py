@@ -78,6 +78,15 @@ def test_calibration_csv_is_the_table_recomputed_from_the_files(bundled):
     assert (DATA / bundled.spec.id / "calibration.csv").read_text() == expected
 
 
+@pytest.mark.parametrize("trial", TRIALS)
+def test_codebook_readme_is_current_and_says_synthetic(trial):
+    from trialkit.simulate import codebook
+
+    text = (DATA / trial / "README.md").read_text(encoding="utf-8")
+    assert text == codebook(trial), "regenerate with trialkit.simulate.write_bundle"
+    assert "SYNTHETIC" in text
+
+
 def test_imicro_published_counts_are_exact():
     # [A]: 240 randomized, 236 analysed; derived split 114/122; deaths 48/47; SAE 17/8.
     t = load_trial(DATA / "imicro")

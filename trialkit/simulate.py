@@ -846,7 +846,8 @@ def calibration_table(trial: Trial, targets: list[dict[str, Any]] | None = None)
         Each ``{"id", "statistic", "target", "tolerance"}`` and optionally ``endpoint``,
         ``arm`` and ``population`` (default ``"primary"``); default ``TARGETS[spec.id]``.
         ``statistic`` is one of ``n, count, percent, mean, median, q1, q3,
-        hodges_lehmann`` (the median of all iloprost - placebo differences). The
+        hodges_lehmann`` (the iloprost - placebo shift of
+        :func:`trialkit.stats.hodges_lehmann`, as R's ``wilcox.test``). The
         pseudo-endpoint ``excluded`` counts the patients outside the analysed population.
 
     Returns
@@ -862,6 +863,7 @@ def calibration_table(trial: Trial, targets: list[dict[str, Any]] | None = None)
     True
     """
     from trialkit.endpoints import analysis_set
+    from trialkit.stats import hodges_lehmann
 
     spec = trial.spec
     targets = TARGETS[spec.id] if targets is None else targets
@@ -875,7 +877,7 @@ def calibration_table(trial: Trial, targets: list[dict[str, Any]] | None = None)
         stat = tg["statistic"]
         if stat == "hodges_lehmann":
             x, y = (d.loc[d["arm"] == a, col].dropna().to_numpy(float) for a in spec.arms)
-            realised = float(np.median(np.subtract.outer(x, y)))
+            realised = float(hodges_lehmann(x, y)["estimate"].iloc[0])
         else:
             realised = _statistic(
                 stat, d.loc[d["arm"] == tg["arm"], col] if "arm" in tg else d[col]
@@ -946,7 +948,8 @@ exponentially in survivors and rise before an ICU death; the raw daily values (P
 platelets, bilirubin, MAP and catecholamines, GCS, creatinine, urine output) are placed
 inside the SOFA band of each latent score, so they agree with each other and with
 ventilation, vasopressor and RRT flags. ICU discharge follows recovery. The published
-counts ({counts}) are met exactly by drawing the death and serious-event indicators
+counts ({counts}; where a publication gives only a percentage, the nearest count,
+e.g. 49% of 142 = 69.6 -> 70) are met exactly by drawing the death and serious-event indicators
 from the model conditional on their per-arm totals (rejection sampling); the
 distributional figures are met by the calibrated parameters and the choice of seed
 ({seed}, the first seed that meets every target: `trialkit.simulate.find_seed`).
@@ -981,14 +984,14 @@ def codebook(trial: str | Spec) -> str:
 
     spec = _spec(trial)
     p = PARAMS[spec.id]
-    counts = []
-    if p.target_deaths_28:
-        counts.append("deaths by day 28 per arm")
-    if p.target_deaths_horizon:
-        counts.append(f"deaths by day {p.horizon} per arm")
-    if p.target_sae:
-        counts.append("patients with a serious adverse event per arm")
-    counts.append("patients randomized, excluded and analysed")
+    counts = ["patients randomized, excluded and analysed"]
+    for what, pair in (
+        ("deaths by day 28", p.target_deaths_28),
+        (f"deaths by day {p.horizon}", p.target_deaths_horizon if p.horizon > 28 else None),
+        ("patients with a serious adverse event", p.target_sae),
+    ):
+        if pair:
+            counts.append(f"{what} {pair[0]} {spec.experimental} / {pair[1]} {spec.control}")
     extra = "".join(f", `{f}`" for f in spec.tables.values())
     text = _README.format(
         name=spec.name,
