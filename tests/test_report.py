@@ -274,3 +274,27 @@ def test_nbval_sanitize_file_as_nbval_reads_it(text, expected):
     for regex, replace in patterns:  # nbval applies them in order with re.sub
         text = re.sub(regex, replace, text)
     assert text == expected
+
+
+# --- how numbers are shown on the index -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("figure", "shown"),
+    [
+        (
+            {"estimate": 1, "ci_low": 0, "ci_high": 3, "p_value": 0.12, "rounding": 1},
+            "1 (0 to 3), P = 0.12",
+        ),
+        (
+            {"estimate": 1.08, "ci_low": 0.8, "ci_high": 1.5, "rounding": 0.01},
+            "1.08 (0.80 to 1.50)",
+        ),
+        ({"events": 48, "n": 114, "percent": 42}, "48/114 (42%)"),
+        ({"percent": 49}, "49%"),
+        ({"median": -4.0, "q1": -7.0, "q3": 7.0, "rounding": 1}, "median -4 (IQR -7 to 7)"),
+        ({"p_value": 0.06}, "P = 0.06"),
+    ],
+)
+def test_published_figures_are_shown_as_printed(figure, shown):
+    assert report._describe_figure(figure) == shown

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from trialkit.published import load_published, precision
-from trialkit.results import COLUMNS, collect, reconcile, record
+from trialkit.results import COLUMNS, collect, published_point, reconcile, record
 from trialkit.schema import DataError
 
 PUBLISHED_TOML = """
@@ -214,9 +214,29 @@ def test_no_figure_is_not_published():
     assert reconcile(1.0, 0.0, 2.0, 0.5, None) == ("not published", "")
 
 
-def test_a_figure_of_counts_only_cannot_be_compared_with_an_estimate():
-    with pytest.raises(ValueError, match="none of estimate, median"):
-        reconcile(0.42, 0.33, 0.51, math.nan, {"events": 48, "n": 114, "percent": 42})
+def test_a_count_figure_is_compared_on_its_count_a_percentage_on_the_percentage():
+    deaths = {"events": 48, "n": 114, "percent": 42}
+    assert published_point(deaths) == "events"
+    assert reconcile(48, math.nan, math.nan, math.nan, deaths) == ("agrees", "")
+    assert reconcile(47, math.nan, math.nan, math.nan, deaths)[0] == "differs"
+    assert published_point({"n": 240}) == "n"
+    assert reconcile(240, math.nan, math.nan, math.nan, {"n": 240})[0] == "agrees"
+    # COMBAT-SHINE day-28 deaths printed as "49%" only
+    assert reconcile(49.3, math.nan, math.nan, math.nan, {"percent": 49})[0] == "agrees"
+    assert reconcile(0.493, math.nan, math.nan, math.nan, {"percent": 49})[0] == "differs"
+
+
+def test_the_p_value_keeps_its_own_precision_beside_a_rounding():
+    # I-MICRO primary: 1 (0 to 3), P = 0.12, with rounding = 1 for the median difference
+    figure = {"p_value": 0.12, "rounding": 1}
+    assert precision(figure, "p_value") == pytest.approx(0.01)
+    assert reconcile(1.4, 0.2, 3.3, 0.1184, figure)[0] == "agrees"
+    assert reconcile(1.4, 0.2, 3.3, 0.1384, figure)[0] == "differs"
+
+
+def test_a_figure_with_nothing_to_compare_is_refused():
+    with pytest.raises(ValueError, match="none of estimate, median, events, n, percent"):
+        reconcile(0.42, 0.33, 0.51, math.nan, {"label": "x", "q1": 3.0})
 
 
 # --- record ---------------------------------------------------------------------------

@@ -141,6 +141,8 @@ def precision(figure: dict[str, Any], key: str) -> float:
     ``rounding`` when the figure gives it; otherwise read off the number as written in the
     TOML file (``1.08`` -> 0.01, ``1.5`` -> 0.1, ``0`` -> 1). TOML keeps no trailing zeros
     (``0.80`` reads as ``0.8``), so give ``rounding`` when a figure was printed with them.
+    A P value is always read off as written: journals print it to its own precision
+    ("1 (0 to 3), P = 0.12"), not to the estimate's.
 
     Examples
     --------
@@ -148,8 +150,10 @@ def precision(figure: dict[str, Any], key: str) -> float:
     0.01
     >>> precision({"estimate": 0.8, "rounding": 0.01}, "estimate")
     0.01
+    >>> precision({"estimate": 1, "p_value": 0.12, "rounding": 1}, "p_value")
+    0.01
     """
-    if "rounding" in figure:
+    if "rounding" in figure and key != "p_value":
         return float(figure["rounding"])
     exponent = Decimal(repr(figure[key])).as_tuple().exponent
     return float(10 ** min(int(exponent), 0))

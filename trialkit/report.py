@@ -31,7 +31,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from trialkit.published import load_published, precision
-from trialkit.results import collect
+from trialkit.results import collect, published_point
 from trialkit.schema import DataError
 from trialkit.spec import Spec, SpecError, available, load_spec
 
@@ -540,12 +540,8 @@ def _number(value: float, step: float | None) -> str:
 
 
 def _interval(est: str, low: str, high: str, p: str) -> str:
-    text = est
-    if low or high:
-        text += f" ({low} to {high})"
-    if p:
-        text += f", P = {p}"
-    return text
+    text = est + (f" ({low} to {high})" if low or high else "")
+    return ", ".join(part for part in (text, f"P = {p}" if p else "") if part)
 
 
 def _describe_figure(fig: Mapping[str, Any]) -> str:
@@ -573,11 +569,12 @@ def _describe_ours(row: pd.Series, fig: Mapping[str, Any]) -> str:
 
     def num(ours: str, pub: str) -> str:
         step = precision(dict(fig), pub) / 10 if pub in fig else None
+        if pub in ("events", "n"):
+            step = 1.0  # a count is a count
         return _number(row[ours], step)
 
-    est_key = "estimate" if "estimate" in fig or "median" not in fig else "median"
     return _interval(
-        num("estimate", est_key),
+        num("estimate", published_point(fig) or "estimate"),
         num("ci_low", "ci_low"),
         num("ci_high", "ci_high"),
         num("p_value", "p_value"),

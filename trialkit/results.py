@@ -56,7 +56,21 @@ VERDICTS = ("agrees", "differs", "not published")
 # Written to six significant digits: enough for any published comparison, and the last
 # bits of floating point (BLAS, platform) never reach the file.
 SIGNIFICANT_DIGITS = 6
+#: What trialkit's ``estimate`` is compared with, the first the figure publishes: a count
+#: figure ("48 (42%)") on its count, a percentage-only figure ("49%") on the percentage.
+POINT_KEYS = ("estimate", "median", "events", "n", "percent")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def published_point(figure: Mapping[str, Any]) -> str | None:
+    """The key of ``figure`` that trialkit's ``estimate`` is compared with (see POINT_KEYS).
+
+    Examples
+    --------
+    >>> published_point({"events": 48, "n": 114, "percent": 42})
+    'events'
+    """
+    return next((k for k in POINT_KEYS if k in figure), None)
 
 
 def reconcile(
@@ -68,8 +82,8 @@ def reconcile(
 ) -> tuple[str, str]:
     """Compare trialkit's estimate with a published figure, within the figure's rounding.
 
-    Each published quantity ``q`` among the estimate (or, failing it, the median) and the
-    CI limits agrees when
+    Each published quantity ``q`` among the point (:func:`published_point`: the estimate,
+    else the median, else the count, else the percentage) and the CI limits agrees when
 
     .. math:: |q_\\text{trialkit} - q_\\text{published}| \\le r_q / 2
 
@@ -95,8 +109,7 @@ def reconcile(
     Raises
     ------
     ValueError
-        The figure publishes none of estimate, median, ci_low, ci_high, p_value: there is
-        nothing to compare an estimate with.
+        The figure publishes no point, CI limit or P value: nothing to compare with.
 
     Examples
     --------
@@ -107,14 +120,15 @@ def reconcile(
     if figure is None:
         return "not published", ""
     ours = {"estimate": estimate, "ci_low": ci_low, "ci_high": ci_high, "p_value": p_value}
-    pairs = [(q, q) for q in ("estimate", "ci_low", "ci_high") if q in figure]
-    if "estimate" not in figure and "median" in figure:
-        pairs.insert(0, ("estimate", "median"))
+    point = published_point(figure)
+    pairs = [("estimate", point)] if point else []
+    pairs += [(q, q) for q in ("ci_low", "ci_high") if q in figure]
     if not pairs and "p_value" in figure:
         pairs = [("p_value", "p_value")]
     if not pairs:
         raise ValueError(
-            "the published figure gives none of estimate, median, ci_low, ci_high, p_value "
+            f"the published figure gives none of {', '.join(POINT_KEYS)}, ci_low, ci_high, "
+            "p_value "
             f"(it has {', '.join(sorted(figure)) or 'nothing'}): nothing to compare with"
         )
     differences = []
@@ -221,7 +235,7 @@ def record(
         "arm_1": arm_1,
         "arm_2": arm_2,
         **dict(zip(("estimate", "ci_low", "ci_high", "p_value"), values, strict=True)),
-        "published_estimate": fig.get("estimate", fig.get("median", np.nan)),
+        "published_estimate": fig.get(published_point(fig) or "", np.nan),
         "published_ci_low": fig.get("ci_low", np.nan),
         "published_ci_high": fig.get("ci_high", np.nan),
         "published_p": fig.get("p_value", np.nan),
