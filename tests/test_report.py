@@ -146,6 +146,14 @@ def test_all_trials_are_those_with_a_data_folder(tmp_path, monkeypatch, data_dir
     ]
 
 
+def test_a_spec_file_is_passed_on_by_path_and_finds_data_by_its_id(tmp_path, monkeypatch, data_dir):
+    monkeypatch.setattr(report, "DATA_DIR", data_dir.parent)
+    spec_file = tmp_path / "my_imicro.toml"
+    spec_file.write_text((report.ROOT / "trialkit" / "specs" / "imicro.toml").read_text())
+    (run,) = report._resolve_trials(str(spec_file), None)
+    assert (run.spec.id, run.data_dir, run.trial_arg) == ("imicro", data_dir, str(spec_file))
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

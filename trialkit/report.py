@@ -234,10 +234,11 @@ def _resolve_trials(trial: str, data_dir: Path | None) -> list[TrialRun]:
             )
         pairs = [(data_dir.name, data_dir)]
     else:
-        pairs = [(trial, data_dir if data_dir is not None else DATA_DIR / trial)]
+        pairs = [(trial, data_dir)]
     runs = []
-    for trial_arg, folder in pairs:
+    for trial_arg, given in pairs:
         spec = load_spec(trial_arg)
+        folder = given if given is not None else DATA_DIR / spec.id
         if not folder.is_dir():
             raise ValueError(f"trial {spec.id!r}: data folder {folder} does not exist")
         # A spec given as a file is passed on as an absolute path; an id stays an id.
