@@ -431,3 +431,97 @@ def test_every_shipped_endpoint_rule_exists():
     for name in ("imicro", "combat_shine"):
         spec = load_spec(name)
         assert {e["rule"] for e in spec.endpoints.values()} <= set(RULES)
+
+
+# --- independent reference: base R, patient-by-patient loops (tests/R/sofa_endpoints.R) -------
+# Output of `Rscript tests/R/sofa_endpoints.R` (R 4.x), 30 deterministic patients.
+# fmt: off
+R_DELTA_WORST_LAST = [
+    -4, 3, -4, np.nan, 21, 19, 3, -4, 4, np.nan, 15, 14, np.nan, -19, np.nan, 12, -4, 9, 3,
+    np.nan, 19, np.nan, -10, 4, 21, 6, -4, -13, -4, np.nan
+]
+R_DELTA_LAST_ZERO = [
+    -4, -10, -4, np.nan, 21, 18, -10, -4, -16, np.nan, -5, 0, np.nan, -20, np.nan, -5, -4, -7,
+    -20, np.nan, 9, np.nan, -15, 0, 21, -5, -4, -15, -4, np.nan
+]
+R_MEAN_ICU = [
+    13.33333333333333, 13, 11.83333333333333, 8.75000000000000, 12, 15.50000000000000, 13, 14,
+    9.33333333333333, 12.50000000000000, 14.75000000000000, np.nan, 12.71428571428571, 12,
+    10.50000000000000, 12.50000000000000, 13.16666666666667, 15.20000000000000, 23, 13,
+    12.50000000000000, 11.28571428571429, 14, np.nan, 11, 9.50000000000000, 9.50000000000000,
+    13.66666666666667, 12.16666666666667, 12
+]
+R_MEAN_ALL_WORST_LAST = [
+    13.33333333333333, 13, 11.83333333333333, 8, 12, 16.71428571428572, 13, 14, 17.71428571428572,
+    12.50000000000000, 16.50000000000000, 24, 12.71428571428571, 4.14285714285714,
+    10.50000000000000, 14.42857142857143, 13.16666666666667, 16.66666666666667, 23, 13,
+    20.16666666666667, 11.28571428571429, 11.42857142857143, 24, 11, 10.57142857142857,
+    9.50000000000000, 7.83333333333333, 12.16666666666667, 14
+]
+R_MEAN_ALL_LAST_ZERO = [
+    13.33333333333333, 2.16666666666667, 11.83333333333333, 5, 12, 16.57142857142857,
+    1.85714285714286, 14, 6.28571428571429, 12.50000000000000, 9.83333333333333, 10,
+    12.71428571428571, 3.42857142857143, 10.50000000000000, 7.14285714285714, 13.16666666666667,
+    14, 3.28571428571429, 13, 13.50000000000000, 11.28571428571429, 10, 20, 11, 2.71428571428571,
+    9.50000000000000, 6.83333333333333, 12.16666666666667, 13
+]
+R_FREE_28 = [
+    26, 28, 0, 26, 24, 0, 27, 25, 0, 24, np.nan, 0, 25, 27, 0, 26, 23, 0, 27, 24, 0, np.nan, 25,
+    0, 25, 27, 0, 26, 24, 0
+]
+R_DEAD_28 = [
+    0, 0, 1, 0, 0, 1, 0, 0, 1, 0, np.nan, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, np.nan, 0, 1, 0, 0, 1, 0,
+    0, 1
+]
+R_OUT_OF_ICU_28 = [
+    20, 25, 0, 23, 16, 0, 26, 19, 0, 17, np.nan, 0, 20, 25, 0, 23, 16, 0, 26, 19, 0, np.nan, 22,
+    0, 20, 25, 0, 23, 16, 0
+]
+# fmt: on
+# fmt: off
+# fmt: on
+
+
+def r_cohort() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same 30 patients as tests/R/sofa_endpoints.R, from the same integer formulas."""
+    k = np.arange(1, 31)
+    stay = 1 + (k * 7) % 12
+    dead = k % 3 == 0
+    death_day = np.where(dead, stay - 1 + k % 2, np.nan)
+    last_contact = np.where(dead, death_day, np.where(k % 11 == 0, 20, 28))
+    patients = pd.DataFrame(
+        {
+            "patient_id": k,
+            "death_day": death_day,
+            "icu_discharge_day": np.where(dead, np.nan, stay),
+            "last_contact_day": last_contact,
+        }
+    )
+    rows = [
+        (p, d, (p * 5 + d * 3) % 25, int((p + d) % 4 < 2))
+        for p, s in zip(k, stay, strict=True)
+        for d in range(s)
+        if (p + d) % 9 != 4 and not (d == 0 and p % 10 == 0)
+    ]
+    daily = pd.DataFrame(rows, columns=["patient_id", "day", "sofa_total", "mech_vent"])
+    return daily, patients
+
+
+def test_endpoints_match_R_loops():
+    daily, patients = r_cohort()
+    cases = [
+        (delta_sofa(daily, patients, day=7, death="worst", discharge="last", max_score=24),
+         R_DELTA_WORST_LAST),
+        (delta_sofa(daily, patients, day=7, death="last", discharge="zero", max_score=24),
+         R_DELTA_LAST_ZERO),
+        (mean_daily_sofa(daily, patients, window=(1, 7)), R_MEAN_ICU),
+        (mean_daily_sofa(daily, patients, window=(1, 7), days="all", death="worst",
+                         discharge="last", max_score=24), R_MEAN_ALL_WORST_LAST),
+        (mean_daily_sofa(daily, patients, window=(1, 7), days="all", death="last",
+                         discharge="zero", max_score=24), R_MEAN_ALL_LAST_ZERO),
+        (free_days(daily, patients, horizon=28), R_FREE_28),
+        (dead_by(patients, day=28), R_DEAD_28),
+        (days_alive_out_of_icu(patients, horizon=28), R_OUT_OF_ICU_28),
+    ]  # fmt: skip
+    for got, expected in cases:
+        np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-13, err_msg=got.name)

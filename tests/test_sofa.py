@@ -335,3 +335,94 @@ def test_bad_options_are_refused():
         sofa(day_with(), missing="zero")
     with pytest.raises(DataError, match="patient_id"):
         sofa(day_with().drop(columns=["patient_id"]), missing="locf")
+
+
+# --- independent reference: base R, findInterval (tests/R/sofa_endpoints.R) ----------------
+# Output of `Rscript tests/R/sofa_endpoints.R` (R 4.x), 60 deterministic patient-days.
+# fmt: off
+R_RESP = [
+    2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 4, 3, 2, 0, 0, 0, 1, 1, 1, 0, 3, 2, 2, 2, 2, 0, 0, 0, 0, 0, 2,
+    0, 1, 1, 1, 1, 1, 0, 0, 2, 3, 3, 2, 3, 0, 0, 0, 0, 0, 4, 2, 2, 2, 2, 2, 2, 0, 0, 0, 4
+]
+R_COAG = [
+    4, 3, 2, 2, 1, 1, 0, 0, 3, 2, 2, 1, 1, 0, 0, 4, 3, 2, 1, 1, 0, 0, 4, 3, 2, 2, 1, 0, 0, 4, 3,
+    2, 2, 1, 1, 0, 0, 3, 2, 2, 1, 1, 0, 0, 4, 3, 2, 1, 1, 0, 0, 4, 3, 2, 2, 1, 0, 0, 4, 3
+]
+R_LIVER = [
+    0, 1, 2, 2, 3, 3, 3, 3, 4, 0, 2, 2, 2, 3, 3, 3, 4, 4, 0, 2, 2, 2, 3, 3, 3, 4, 4, 0, 2, 2, 3,
+    3, 3, 3, 4, 4, 1, 2, 2, 3, 3, 3, 3, 4, 4, 1, 2, 2, 3, 3, 3, 3, 4, 0, 1, 2, 2, 3, 3, 3
+]
+R_LIVER_SI = [
+    0, 2, 2, 3, 3, 4, 4, 1, 2, 3, 3, 3, 4, 0, 2, 2, 3, 3, 4, 4, 2, 2, 3, 3, 3, 4, 1, 2, 3, 3, 3,
+    4, 0, 2, 2, 3, 3, 4, 4, 2, 2, 3, 3, 3, 4, 1, 2, 3, 3, 3, 4, 0, 2, 2, 3, 3, 4, 4, 2, 2
+]
+R_CARDIO = [
+    2, 1, 0, 0, 3, 1, 3, 2, 4, 1, 0, 1, 3, 0, 2, 1, 4, 0, 4, 1, 0, 2, 1, 1, 3, 0, 1, 1, 4, 0, 3,
+    0, 3, 1, 1, 2, 4, 1, 1, 0, 1, 1, 2, 0, 3, 1, 0, 0, 4, 2, 0, 1, 3, 0, 3, 1, 4, 0, 0, 1
+]
+R_CNS = [
+    4, 3, 1, 4, 2, 0, 3, 2, 4, 3, 1, 3, 2, 4, 3, 1, 4, 2, 0, 3, 2, 4, 3, 1, 3, 2, 4, 3, 1, 4, 2,
+    0, 3, 2, 4, 3, 1, 3, 2, 4, 3, 1, 4, 2, 0, 3, 2, 4, 3, 1, 3, 2, 4, 3, 1, 4, 2, 0, 3, 2
+]
+R_RENAL = [
+    4, 4, 4, 3, 3, 4, 1, 3, 0, 2, 4, 1, 3, 4, 2, 3, 0, 4, 4, 3, 3, 3, 2, 3, 1, 3, 4, 2, 3, 0, 2,
+    4, 1, 4, 4, 4, 3, 3, 3, 4, 2, 3, 0, 2, 4, 1, 3, 0, 2, 3, 4, 4, 4, 3, 3, 0, 2, 4, 1, 3
+]
+R_RENAL_SI = [
+    4, 4, 4, 3, 3, 3, 2, 2, 2, 3, 3, 3, 4, 4, 0, 0, 0, 4, 4, 3, 3, 3, 3, 3, 3, 3, 4, 4, 0, 0, 1,
+    1, 2, 4, 4, 4, 3, 3, 3, 4, 4, 0, 0, 0, 1, 1, 2, 2, 2, 3, 4, 4, 3, 4, 4, 0, 0, 0, 1, 2
+]
+R_TOTAL = [
+    16, 14, 11, 13, 14, 11, 12, 10, 15, 8, 13, 11, 13, 11, 10, 12, 16, 13, 10, 10, 10, 13, 15, 13,
+    14, 11, 14, 6, 10, 10, 15, 9, 13, 12, 15, 14, 10, 12, 10, 15, 13, 12, 11, 11, 15, 9, 9, 7, 13,
+    13, 12, 16, 20, 10, 12, 10, 10, 7, 11, 16
+]
+# fmt: on
+
+
+def r_grid_days() -> pd.DataFrame:
+    """The same 60 patient-days as tests/R/sofa_endpoints.R, from the same integer formulas."""
+    i = np.arange(60)
+    return pd.DataFrame(
+        {
+            "patient_id": 1,
+            "day": i,
+            "pao2_mmhg": 40.0 + (i * 37) % 360,
+            "fio2": 0.21 + ((i * 13) % 80) / 100,
+            "mech_vent": (i % 3 != 0).astype(int),
+            "platelets_10e9_l": ((i * 29) % 210).astype(float),
+            "bilirubin_mg_dl": ((i * 17) % 150) / 10,
+            "map_mmhg": 50.0 + (i * 11) % 40,
+            "norepinephrine_ug_kg_min": np.where(i % 4 == 0, ((i * 7) % 20) / 100, 0.0),
+            "epinephrine_ug_kg_min": np.where(i % 5 == 0, ((i * 3) % 15) / 100, 0.0),
+            "dopamine_ug_kg_min": np.where(i % 6 == 0, (i % 20).astype(float), 0.0),
+            "dobutamine_ug_kg_min": np.where(i % 7 == 0, 5.0, 0.0),
+            "gcs": 3 + (i * 5) % 13,
+            "creatinine_mg_dl": ((i * 23) % 60) / 10,
+            "urine_ml_24h": ((i * 97) % 1600).astype(float),
+        }
+    )
+
+
+def test_sofa_matches_R_findInterval():
+    got = sofa(r_grid_days())
+    for column, expected in [
+        ("sofa_resp", R_RESP),
+        ("sofa_coag", R_COAG),
+        ("sofa_liver", R_LIVER),
+        ("sofa_cardio", R_CARDIO),
+        ("sofa_cns", R_CNS),
+        ("sofa_renal", R_RENAL),
+        ("sofa_total", R_TOTAL),
+    ]:
+        assert got[column].tolist() == expected, column
+
+
+def test_sofa_si_units_match_R_findInterval():
+    i = np.arange(60)
+    days = r_grid_days().drop(columns=["bilirubin_mg_dl", "creatinine_mg_dl"])
+    days["bilirubin_umol_l"] = ((i * 41) % 260).astype(float)
+    days["creatinine_umol_l"] = ((i * 37) % 500).astype(float)
+    got = sofa(days)
+    assert got["sofa_liver"].tolist() == R_LIVER_SI
+    assert got["sofa_renal"].tolist() == R_RENAL_SI
