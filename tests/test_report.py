@@ -116,6 +116,7 @@ def test_no_notebooks_writes_an_index_that_says_so(tmp_path, data_dir, capsys):
     assert code == 0
     page = (out / "index.html").read_text()
     assert "No analysis notebooks were found" in page
+    assert "Parameters changed" not in page
     # the published figures are listed, not yet computed
     assert page.count("verdict v-not-computed") == 3
     assert "48/114 (42%)" in page
@@ -227,6 +228,7 @@ def test_cli_report_runs_the_notebooks_and_writes_the_report(
     assert '<a href="imicro/10_records.html">' in page
     assert "not applicable: the spec has no design" in page
     assert "imicro-delta-death" in page
+    assert "Parameters changed for this run" in page and "seed = 7" in page
     assert str(tmp_path) not in page  # no absolute path on the front page
     assert remote_resources(page) == []
 

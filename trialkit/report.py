@@ -208,7 +208,8 @@ def run_report(
     tables = {run.spec.id: collect(out_dir, run.spec.id) for run in runs}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "index.html").write_text(
-        render_index(runs, notebooks, outcomes, tables, notebooks_dir), encoding="utf-8"
+        render_index(runs, notebooks, outcomes, tables, notebooks_dir, parameters),
+        encoding="utf-8",
     )
     failed = [o for o in todo if o.error]
     if failed:
@@ -366,9 +367,11 @@ def render_index(
     outcomes: list[Outcome],
     tables: Mapping[str, pd.DataFrame],
     notebooks_dir: Path,
+    parameters: Mapping[str, Any] | None = None,
 ) -> str:
     """The report's front page: reconciliation first, then analyses and assumptions."""
     e = html.escape
+    overrides = ", ".join(f"{k} = {v!r}" for k, v in (parameters or {}).items())
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -380,6 +383,12 @@ def render_index(
         "Each published figure stands beside trialkit's estimate; <em>agrees</em> means "
         "within the rounding of the publication.</p>",
     ]
+    if overrides:
+        # A sensitivity run must not pass for the prespecified one.
+        parts.append(
+            "<p><strong>Parameters changed for this run</strong> (every notebook): "
+            f"<code>{e(overrides)}</code>.</p>"
+        )
     if not runs:
         parts.append(
             "<p><strong>No trial to report.</strong> No shipped spec ("
@@ -402,8 +411,10 @@ def render_index(
     for run in runs:
         spec = run.spec
         parts.append(f'<h2 id="{e(spec.id)}">{e(spec.name)}: analyses</h2>')
-        if spec.title:
-            parts.append(f'<p class="lead">{e(spec.title)}</p>')
+        parts.append(
+            f'<p class="lead">{e(spec.title)}{". " if spec.title else ""}Data folder: '
+            f"<code>{e(run.data_dir.name)}/</code>.</p>"
+        )
         mine = [o for o in outcomes if o.run is run]
         if mine:
             parts.append("<table><tr><th>Notebook</th><th>Status</th></tr>")
