@@ -11,10 +11,13 @@ import csv
 import hashlib
 import io
 import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trialkit.schema import (
     DAILY,
@@ -513,3 +516,48 @@ def test_codebook_names_the_cross_table_rules():
     md = codebook_markdown("imicro")
     assert "no daily rows after the patient's death_day" in md
     assert "one row per patient per day" in md
+
+
+# --- file-format robustness -------------------------------------------------------------
+
+
+def test_line_numbers_count_blank_lines(folder):
+    lines = (folder / "daily.csv").read_text().splitlines()
+    lines.insert(3, "")  # a blank line 4: P02 day 0 moves from line 6 to line 7
+    (folder / "daily.csv").write_text("\n".join(lines) + "\n")
+    edit(folder, "daily.csv", 7, "fio2", "40")
+    assert one(problems(folder), "daily.csv, column fio2, line 7:")
+
+
+def test_windows_line_ends_and_byte_order_mark(folder):
+    for name in ("patients.csv", "daily.csv"):
+        raw = (folder / name).read_bytes().replace(b"\n", b"\r\n")
+        (folder / name).write_bytes(b"\xef\xbb\xbf" + raw)
+    t = load_trial(folder)
+    assert t.patients.columns[0] == "patient_id" and len(t.daily) == 22
+
+
+def test_missing_key_column_gives_no_spurious_duplicates(folder):
+    drop_column(folder, "daily.csv", "day")
+    assert problems(folder) == ["daily.csv, column day: missing column"]
+
+
+_RANGED = [c for c in DAILY if c.kind == "number" and c.hi is not None and not c.pair]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    column=st.sampled_from(_RANGED),
+    line=st.integers(2, 23),
+    excess=st.floats(0.01, 1e6, allow_nan=False),
+)
+def test_any_value_above_its_range_is_reported_at_its_line(column, line, excess):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "imicro"
+        shutil.copytree(FIXTURE, folder)
+        value = f"{column.hi + excess:.6g}"
+        if float(value) <= column.hi:  # rounding to 6 digits can land on the bound
+            return
+        edit(folder, "daily.csv", line, column.name, value)
+        msg = one(problems(folder), f"daily.csv, column {column.name}, line {line}:")
+        assert f"to {column.hi:g}" in msg

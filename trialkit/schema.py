@@ -304,6 +304,7 @@ CROSS_RULES: dict[str, str] = {
 }
 
 _CORE_FILES = ("patients.csv", "daily.csv", "events.csv")
+_DAILY_KEY = ("patient_id", "day")  # one row per patient per day (daily and extra tables)
 
 
 def _with_arms(defs: Sequence[ColumnDef], spec: Spec) -> tuple[ColumnDef, ...]:
@@ -374,7 +375,7 @@ def patients_schema(spec: Spec) -> pa.DataFrameSchema:
 
 def daily_schema() -> pa.DataFrameSchema:
     """pandera schema of ``daily.csv`` (one row per patient per ICU day), after parsing."""
-    return _pandera_schema(DAILY, "daily", unique=("patient_id", "day"))
+    return _pandera_schema(DAILY, "daily", unique=_DAILY_KEY)
 
 
 def events_schema() -> pa.DataFrameSchema:
@@ -695,25 +696,30 @@ def _check_columns(
 
 
 def _validate_table(
-    raw: pd.DataFrame,
+    raw: pd.DataFrame | None,
     file: str,
     defs: Sequence[ColumnDef],
-    schema: pa.DataFrameSchema,
     problems: list[str],
     *,
+    unique: Sequence[str] = (),
     allow_empty: bool = False,
 ) -> pd.DataFrame | None:
+    """Parse and check one table read by :func:`_read`; None if it cannot be used."""
+    if raw is None:
+        return None
     _check_columns(raw, file, defs, problems)
     if raw.empty:
         if not allow_empty:
             problems.append(f"{file}: no data rows (only the header)")
         return raw if allow_empty else None
     typed, skip = _parse(raw, file, defs, problems)
-    # Missing columns were reported above with a case hint; pandera would repeat them.
-    present = [c for c in schema.columns if c in typed.columns]
-    partial = schema.select_columns(present) if hasattr(schema, "select_columns") else schema
+    # Missing columns were reported above (with a case hint): check the ones present, and
+    # a composite key only when all of its columns are there.
+    present = [d for d in defs if d.name in typed.columns]
+    key = unique if set(unique) <= set(typed.columns) else ()
+    schema = _pandera_schema(present, Path(file).stem, unique=key)
     try:
-        partial.validate(typed, lazy=True, inplace=True)
+        schema.validate(typed, lazy=True, inplace=True)
     except SchemaErrors as err:
         fc = err.failure_cases
         fc = fc[fc["check"] != "column_in_dataframe"]
@@ -885,20 +891,9 @@ def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial
         return patient_defs + tuple(EXTRA_COLUMNS[c] for c in raw if c in EXTRA_COLUMNS)
 
     pdefs = baseline(raw_p) if raw_p is not None else patient_defs
-    patients = (
-        _validate_table(raw_p, "patients.csv", pdefs, _pandera_schema(pdefs, "patients"),
-                        problems)
-        if raw_p is not None else None
-    )  # fmt: skip
-    daily = (
-        _validate_table(raw_d, "daily.csv", DAILY, daily_schema(), problems)
-        if raw_d is not None else None
-    )  # fmt: skip
-    events = (
-        _validate_table(raw_e, "events.csv", EVENTS, events_schema(), problems,
-                        allow_empty=True)
-        if raw_e is not None else None
-    )  # fmt: skip
+    patients = _validate_table(raw_p, "patients.csv", pdefs, problems)
+    daily = _validate_table(raw_d, "daily.csv", DAILY, problems, unique=_DAILY_KEY)
+    events = _validate_table(raw_e, "events.csv", EVENTS, problems, allow_empty=True)
 
     tables: dict[str, pd.DataFrame] = {}
     table_defs: dict[str, tuple[ColumnDef, ...]] = {}
@@ -907,8 +902,7 @@ def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial
         if raw_t is None:
             continue
         defs = _extra_table_columns(raw_t.columns)
-        schema = _pandera_schema(defs, name, unique=("patient_id", "day"))
-        typed = _validate_table(raw_t, file, defs, schema, problems)
+        typed = _validate_table(raw_t, file, defs, problems, unique=_DAILY_KEY)
         if typed is not None:
             tables[name], table_defs[name] = typed, defs
 
