@@ -187,6 +187,15 @@ def test_treatment_effect_is_explicit_and_null_is_valid():
     assert diff(harm) - diff(null) > 0.8
 
 
+def test_simulate_endpoints_is_analysis_set_of_the_twin_in_memory():
+    from trialkit.simulate import simulate_endpoints
+
+    fast = simulate_endpoints("combat_shine", 9, randomized=(30, 30))
+    slow = analysis_set(twin("combat_shine", 9, randomized=(30, 30)))
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["death_d90"].notna().all()
+
+
 def test_changing_arm_sizes_drops_the_conditioning_on_published_counts():
     p = twin_params("imicro", randomized=(20, 20))
     assert p.condition is False and p.exclusions == ()
