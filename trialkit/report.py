@@ -21,6 +21,7 @@ import math
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -322,20 +323,30 @@ def _describe_failure(target: Path, exc: Any) -> str:
     return f"cell index {index} (`{first}`) raised {exc.ename}: {exc.evalue}"
 
 
+_local = threading.local()
+
+
 def render_html(notebook: Path, html_path: Path) -> None:
     """Render an executed notebook to one self-contained HTML file (no network needed)."""
     import nbformat
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
-        template_name="lab",
-        extra_loaders=[DictLoader({"trialkit_offline.html.j2": _OFFLINE_TEMPLATE})],
-        template_file="trialkit_offline.html.j2",
-        embed_images=True,
-    )
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    body, _ = _exporter().from_notebook_node(nbformat.read(notebook, as_version=4))
     html_path.write_text(body, encoding="utf-8")
+
+
+def _exporter() -> Any:
+    # Building the exporter (templates, CSS) costs more than a render: one per thread, kept.
+    if not hasattr(_local, "exporter"):
+        from jinja2 import DictLoader
+        from nbconvert import HTMLExporter
+
+        _local.exporter = HTMLExporter(
+            template_name="lab",
+            extra_loaders=[DictLoader({"trialkit_offline.html.j2": _OFFLINE_TEMPLATE})],
+            template_file="trialkit_offline.html.j2",
+            embed_images=True,
+        )
+    return _local.exporter
 
 
 # --- the index page -------------------------------------------------------------------
