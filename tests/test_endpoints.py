@@ -427,6 +427,22 @@ def test_analysis_set_names_the_bad_endpoint(endpoint, message):
         analysis_set(raw_trial(), spec)
 
 
+def test_analysis_set_names_bad_rows_by_their_real_ids():
+    trial = raw_trial()
+    twice = Trial(
+        trial.patients, pd.concat([trial.daily, trial.daily.iloc[[3]]]), trial.events, trial.spec
+    )
+    with pytest.raises(DataError, match="patient 'T1' has more than one row on day 3"):
+        analysis_set(twice)
+    stranger = trial.daily.iloc[[0]].assign(patient_id="T9")
+    lost = Trial(trial.patients, pd.concat([trial.daily, stranger]), trial.events, trial.spec)
+    with pytest.raises(DataError, match="T9"):
+        analysis_set(lost)
+    stray_event = trial.events.assign(patient_id="T8")
+    with pytest.raises(DataError, match=r"events.*T8"):
+        analysis_set(Trial(trial.patients, trial.daily, stray_event, trial.spec))
+
+
 def test_every_shipped_endpoint_rule_exists():
     for name in ("imicro", "combat_shine"):
         spec = load_spec(name)

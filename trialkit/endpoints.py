@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,6 +102,19 @@ def _max_score(daily_sofa: pd.DataFrame, score: str, max_score: float | None) ->
 # --- the score grid: patients x days -----------------------------------------------------
 
 
+def _one_row_per_day(pos: np.ndarray, day: np.ndarray, index: pd.Index) -> None:
+    """Refuse a patient with two rows on one day: which row's score counts would be arbitrary."""
+    day = np.asarray(day, dtype=np.int64)
+    span = int(day.max() - day.min() + 1) if len(day) else 1
+    dup = pd.Index(pos * span + (day - (day.min() if len(day) else 0))).duplicated()
+    if dup.any():
+        at = int(np.flatnonzero(dup)[0])
+        raise DataError(
+            f"daily: patient {index[pos[at]]!r} has more than one row on day {day[at]} "
+            "(rule: one row per patient per day)"
+        )
+
+
 def _observed(
     daily_sofa: pd.DataFrame, index: pd.Index, score: str, first: int, last: int
 ) -> np.ndarray:
@@ -109,15 +123,9 @@ def _observed(
     pos = _positions(index, daily_sofa, "daily")
     day = daily_sofa["day"].to_numpy()
     keep = (day >= first) & (day <= last)
+    _one_row_per_day(pos[keep], day[keep], index)
     width = last - first + 1
     flat = pos[keep] * width + (day[keep] - first).astype(np.int64)
-    counts = np.bincount(flat, minlength=len(index) * width)
-    if (counts > 1).any():
-        cell = int(np.flatnonzero(counts > 1)[0])
-        raise DataError(
-            f"daily: patient {index[cell // width]!r} has more than one row on day "
-            f"{first + cell % width} (rule: one row per patient per day)"
-        )
     grid = np.full(len(index) * width, np.nan)
     grid[flat] = pd.to_numeric(daily_sofa[score]).to_numpy(dtype=float, na_value=np.nan)[keep]
     return grid.reshape(len(index), width)
@@ -561,8 +569,13 @@ RULES: dict[str, Callable[..., pd.Series]] = {
 # --- one row per patient ----------------------------------------------------------------
 
 
-def _call_rule(endpoint_id: str, spec: Spec, inputs: dict[str, pd.DataFrame]) -> pd.Series:
-    """Run one endpoint of the spec: inputs matched to the rule's parameters by name."""
+def _bind(
+    endpoint_id: str, spec: Spec
+) -> tuple[Callable[..., pd.Series], list[str], dict[str, Any]]:
+    """An endpoint of the spec as (rule, names of the tables it takes, its options).
+
+    The tables are the rule's positional parameters, matched to the trial's tables by name.
+    """
     rule_name = spec.endpoints[endpoint_id]["rule"]
     if rule_name not in RULES:
         raise SpecError(
@@ -583,13 +596,7 @@ def _call_rule(endpoint_id: str, spec: Spec, inputs: dict[str, pd.DataFrame]) ->
             f"spec {spec.id!r}, endpoint {endpoint_id!r}: rule {rule_name!r} has no option(s) "
             f"{unknown}; its options are {sorted(keywords)}"
         )
-    absent = [n for n in data if n not in inputs]
-    if absent:
-        raise SpecError(
-            f"spec {spec.id!r}, endpoint {endpoint_id!r}: rule {rule_name!r} needs table(s) "
-            f"{absent} that the trial does not have"
-        )
-    return rule(*(inputs[n] for n in data), **options)
+    return rule, data, options
 
 
 def _population_column(spec: Spec, patients: pd.DataFrame, population: str) -> str:
@@ -646,14 +653,34 @@ def analysis_set(
     patients = trial.patients
     sofa_options = dict(spec.sofa)
     sofa_options["exclude"] = tuple(sofa_options.get("exclude", ()))
+    bound = {endpoint_id: _bind(endpoint_id, spec) for endpoint_id in spec.endpoints}
     daily_sofa = sofa(trial.daily, **sofa_options)
+    index = _patient_index(patients)
+    pos = _positions(index, daily_sofa, "daily")
+    _one_row_per_day(pos, daily_sofa["day"].to_numpy(), index)
+    # The rules run on row numbers instead of ids: one id lookup here rather than one per rule
+    # (string ids are slow to look up). Errors naming ids are raised above, with the real ids.
+    # daily_sofa is this function's own copy, and a superset of daily's columns.
+    daily_sofa["patient_id"] = pos
     inputs = {
-        **trial.tables,
         "daily_sofa": daily_sofa,
-        "daily": trial.daily,
-        "patients": patients,
-        "events": trial.events,
+        "daily": daily_sofa,
+        "patients": patients.assign(patient_id=np.arange(len(patients))),
     }
+    tables = {**trial.tables, "events": trial.events}
+    for endpoint_id, (rule, data, _) in bound.items():
+        for name in data:
+            if name in inputs:
+                continue
+            if name not in tables:
+                raise SpecError(
+                    f"spec {spec.id!r}, endpoint {endpoint_id!r}: rule {rule.__name__!r} "
+                    f"needs a table {name!r} that the trial does not have"
+                )
+            table = tables[name]
+            if "patient_id" in table.columns:
+                table = table.assign(patient_id=_positions(index, table, name))
+            inputs[name] = table
     clash = sorted(set(spec.endpoints) & set(patients.columns))
     if clash:
         raise SpecError(f"spec {spec.id!r}: endpoint id(s) {clash} are also patients columns")
@@ -661,13 +688,13 @@ def analysis_set(
     first = [c for c in ("patient_id", "arm", "site") if c in patients.columns]
     out = patients[first + [c for c in patients.columns if c not in first]].reset_index(drop=True)
     score_columns = [c for c in daily_sofa.columns if str(c).startswith("sofa_")]
-    day0 = daily_sofa.loc[daily_sofa["day"] == 0, ["patient_id", *score_columns]]
-    day0 = day0.astype({c: float for c in score_columns}).rename(
-        columns={c: f"baseline_{c}" for c in score_columns}
-    )
-    out = out.merge(day0, on="patient_id", how="left", validate="one_to_one")
-    for endpoint_id in spec.endpoints:
-        values = _call_rule(endpoint_id, spec, inputs)
+    at_day0 = daily_sofa["day"].to_numpy() == 0
+    for column in score_columns:
+        baseline = np.full(len(out), np.nan)
+        baseline[pos[at_day0]] = daily_sofa[column].to_numpy(dtype=float, na_value=np.nan)[at_day0]
+        out[f"baseline_{column}"] = baseline
+    for endpoint_id, (rule, data, options) in bound.items():
+        values = rule(*(inputs[name] for name in data), **options)
         out[endpoint_id] = values.to_numpy(dtype=float)
     if population is not None:
         flag = out[_population_column(spec, patients, population)]
