@@ -250,8 +250,11 @@ def sofa(
     missing : {"normal", "locf", "na"}
         A system that cannot be scored on a day (see below) scores 0 (``"normal"``, as most
         trials and MIMIC's SOFA code do), carries its last score from an earlier day of the
-        same patient forward (``"locf"``; 0 before the patient's first scored day), or
-        stays missing (``"na"``: the system's column and the total are ``<NA>``).
+        same patient forward (``"locf"``, in day order whatever the row order; 0 before the
+        patient's first scored day), or stays missing (``"na"``: the system's column and the
+        total are ``<NA>``). LOCF carries the system's score, not each measurement, so that
+        a score is never assembled from measurements of different days (PaO2 of one day
+        with FiO2 of another).
 
     Returns
     -------
