@@ -12,6 +12,7 @@ Run: ``.venv/bin/python benchmarks/bench_endpoints.py [n_patients]``
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 import tracemalloc
@@ -249,6 +250,11 @@ def main(n_patients: int = 50_000, n_naive: int = 500) -> None:
     print(f"{n_patients:,} patients, {len(daily):,} patient-days; inputs {input_mb:.0f} MB")
     print(table.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
     print(f"speed-up over naive: {t_naive_sub * scale / t_all:,.0f}x")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10  # kB on Linux
+    print(
+        f"peak_MB: allocated during the call (tracemalloc), inputs excluded; "
+        f"process max RSS {rss:,.0f} MB"
+    )
     print(f"vectorized and naive agree on the subsample: {agree}")
 
 
