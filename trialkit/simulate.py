@@ -25,7 +25,8 @@ The model, per patient
    equally between the scored organs).
 5. **ICU discharge**: the first day from day 2 on at which the patient is off vasopressors,
    ventilation and RRT with a total score at or below ``discharge_score``, plus a short
-   bed-finding delay.
+   bed-finding delay. A survivor still in ICU on the last day of follow-up is recorded as
+   discharged that day (administrative censoring of the ICU stay).
 6. **Raw daily values from the latent scores**. The integer part of a latent organ value is
    the SOFA component; the fractional part places the raw value inside that component's
    band (Vincent 1996), so the raw values agree with each other by construction: PaO2/FiO2
@@ -261,18 +262,17 @@ def _trunc_geometric_day(
 
 
 def _band(
-    k: np.ndarray, f: np.ndarray, lows: Sequence[float], highs: Sequence[float], step: float
+    k: np.ndarray, f: np.ndarray, mild: Sequence[float], severe: Sequence[float], step: float
 ) -> np.ndarray:
-    """Place a value inside band ``k`` (closed [low, high] on the ``step`` grid) at fraction f.
+    """A raw value inside SOFA band ``k``, at fraction ``f`` from its mild to its severe end.
 
-    Bands are listed in score order; ``f`` runs from the band's least to most severe end,
-    so callers pass bands whose raw value decreases with severity as (high, low) pairs.
+    ``mild[k]`` and ``severe[k]`` are the band's closed limits on the ``step`` grid (for
+    platelets the mild end is the higher count), so rounding never leaves the band.
     """
-    lo = np.asarray(lows, float)[k]
-    hi = np.asarray(highs, float)[k]
-    v = lo + f * (hi - lo)
-    v = np.round(v / step) * step
-    return np.clip(v, np.minimum(lo, hi), np.maximum(lo, hi))
+    a = np.asarray(mild, float)[k]
+    b = np.asarray(severe, float)[k]
+    v = np.round((a + f * (b - a)) / step) * step
+    return np.clip(v, np.minimum(a, b), np.maximum(a, b))
 
 
 # -- the generative model ----------------------------------------------------------------
@@ -947,7 +947,8 @@ death and the speed of recovery. Six latent organ trajectories (SOFA scale) reco
 exponentially in survivors and rise before an ICU death; the raw daily values (PaO2/FiO2,
 platelets, bilirubin, MAP and catecholamines, GCS, creatinine, urine output) are placed
 inside the SOFA band of each latent score, so they agree with each other and with
-ventilation, vasopressor and RRT flags. ICU discharge follows recovery. The published
+ventilation, vasopressor and RRT flags. ICU discharge follows recovery (a survivor still
+in ICU on day {horizon} is recorded as discharged that day). The published
 counts ({counts}; where a publication gives only a percentage, the nearest count,
 e.g. 49% of 142 = 69.6 -> 70) are met exactly by drawing the death and serious-event indicators
 from the model conditional on their per-arm totals (rejection sampling); the
@@ -1011,6 +1012,7 @@ def codebook(trial: str | Spec) -> str:
         name=spec.name,
         id=spec.id,
         seed=p.seed,
+        horizon=p.horizon,
         counts=", ".join(counts),
         extra=extra,
         codebook=codebook_markdown(spec).strip(),
