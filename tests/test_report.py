@@ -163,11 +163,13 @@ def test_a_spec_file_is_passed_on_by_path_and_finds_data_by_its_id(tmp_path, mon
         ({"data_dir": "."}, "no shipped spec is named after this folder"),
         ({"trial": "imicro", "data_dir": ".", "parameters": {"trial": "x"}}, "-p trial"),
         ({"trial": "imicro", "data_dir": ".", "jobs": 0}, "jobs must be at least 1"),
+        ({"trial": "imicro", "data_dir": ".", "notebooks_dir": "nb"}, "notebooks folder nb does"),
     ],
 )
 def test_wrong_arguments_exit_2_with_a_message(tmp_path, monkeypatch, capsys, kwargs, message):
     monkeypatch.chdir(tmp_path)
-    assert run_report(out_dir=tmp_path / "out", notebooks_dir=FIXTURES, **kwargs) == 2
+    kwargs = {"notebooks_dir": FIXTURES, **kwargs}
+    assert run_report(out_dir=tmp_path / "out", **kwargs) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 

@@ -330,6 +330,7 @@ def test_record_again_replaces_the_row(tmp_path):
     [
         ({"analysis_id": "../escape"}, "analysis_id '../escape' must start"),
         ({"analysis_id": "a b"}, "analysis_id 'a b' must start"),
+        ({"trial": "/abs/spec.toml"}, "trial '/abs/spec.toml' must start"),
         ({"result": pd.concat([one_row(1, 0, 2)] * 2)}, "one-row DataFrame, got 2 rows"),
         ({"result": {"estimate": 1}}, "one-row DataFrame, got dict"),
         ({"result": pd.DataFrame({"estimate": [1.0]})}, "lacks column.s. ci_low, ci_high"),
@@ -343,7 +344,7 @@ def test_record_refuses_bad_input_clearly(tmp_path, kwargs, expected):
     with pytest.raises(ValueError, match=expected):
         record(
             tmp_path,
-            "imicro",
+            args.pop("trial", "imicro"),
             args.pop("analysis_id"),
             "label",
             args.pop("result"),

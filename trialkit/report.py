@@ -170,9 +170,12 @@ def run_report(
     0
     """
     out_dir = Path(out_dir)
+    given_notebooks = notebooks_dir is not None
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS_DIR
     parameters = dict(parameters or {})
     try:
+        if given_notebooks and not notebooks_dir.is_dir():
+            raise ValueError(f"notebooks folder {notebooks_dir} does not exist")
         clash = [k for k in RESERVED if k in parameters]
         if clash:
             raise ValueError(

@@ -205,11 +205,12 @@ def record(
     >>> row.loc[0, "verdict"]
     'differs'
     """
-    if not isinstance(analysis_id, str) or not _SAFE_ID.match(analysis_id):
-        raise ValueError(
-            f"analysis_id {analysis_id!r} must start with a letter or digit and contain only "
-            "letters, digits, '_', '.', '-' (it names a file)"
-        )
+    for what, name in (("trial", trial), ("analysis_id", analysis_id)):
+        if not isinstance(name, str) or not _SAFE_ID.match(name):
+            raise ValueError(
+                f"{what} {name!r} must start with a letter or digit and contain only "
+                "letters, digits, '_', '.', '-' (it names a folder or file; pass the spec id)"
+            )
     values = _one_row(result, analysis_id)
     figure, source = None, ""
     if published_id is not None:
