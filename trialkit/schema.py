@@ -125,8 +125,12 @@ class ColumnDef:
 
     @property
     def range_text(self) -> str:
+        """The plausible range with its unit, e.g. ``"20 to 800 mmHg"``."""
         # Units that are not units of measure read badly after a number ("1 fraction").
         unit = f" {self.unit}" if self.unit not in ("", "days", "fraction", "index") else ""
+        return self._range(unit)
+
+    def _range(self, unit: str = "") -> str:
         if self.lo is not None and self.hi is not None:
             return f"{_num(self.lo)} to {_num(self.hi)}{unit}"
         if self.lo is not None:
@@ -218,9 +222,12 @@ PATIENTS: tuple[ColumnDef, ...] = (
 DAILY: tuple[ColumnDef, ...] = (
     PATIENT_ID,
     DAY,
-    ColumnDef("pao2_mmhg", "number", "Lowest PaO2 of the day", "mmHg", 20, 800, nullable=True),
     ColumnDef(
-        "fio2", "number", "FiO2 at the time of the PaO2, as a fraction", "fraction", 0.21, 1,
+        "pao2_mmhg", "number", "PaO2 of the day's worst PaO2/FiO2 ratio", "mmHg", 20, 800,
+        nullable=True,
+    ),
+    ColumnDef(
+        "fio2", "number", "FiO2 at the time of that PaO2, as a fraction", "fraction", 0.21, 1,
         nullable=True,
         hint="FiO2 is a fraction: values above 1 look like percent (write 0.5 for 50%)",
     ),
@@ -247,7 +254,7 @@ DAILY: tuple[ColumnDef, ...] = (
     _catecholamine("dopamine_ug_kg_min", "dopamine", 50),
     _catecholamine("dobutamine_ug_kg_min", "dobutamine", 50),
     ColumnDef(
-        "gcs", "number", "Lowest Glasgow Coma Scale of the day (before sedation if sedated)",
+        "gcs", "number", "Lowest Glasgow Coma Scale of the day (presumed value without sedation)",
         "points", 3, 15, nullable=True, whole=True,
     ),
     ColumnDef(
@@ -1026,7 +1033,7 @@ def _codebook_table(defs: Sequence[ColumnDef]) -> list[str]:
     ]
     for d in defs:
         kind = "whole number" if d.whole else _KIND_TEXT[d.kind]
-        allowed = ", ".join(f"`{v}`" for v in d.values) if d.values else d.range_text
+        allowed = ", ".join(f"`{v}`" for v in d.values) if d.values else d._range()
         if d.kind == "flag":
             allowed = "0, 1"
         required = f"one of the {d.pair} pair" if d.pair else ("yes" if d.required else "no")
@@ -1089,14 +1096,17 @@ def codebook_markdown(spec: Spec | str) -> str:
         "",
         "A header line without rows is valid (no events).",
     ]
-    for name, file in spec.tables.items():
+    if spec.tables:
+        files = ", ".join(f"`{f}`" for f in spec.tables.values())
         parts += [
             "",
-            f"### {file} — extra table `{name}`, one row per patient per day",
+            f"### Extra tables of this trial: {files}",
+            "",
+            "One row per patient per day: `patient_id` and `day` as in daily.csv, then "
+            "value columns. Known value columns are range-checked; other number columns "
+            "are allowed.",
             "",
             *_codebook_table((PATIENT_ID, DAY, *EXTRA_COLUMNS.values())),
-            "",
-            "Other number columns are allowed; `patient_id` and `day` are checked as above.",
         ]
     parts += [
         "",
