@@ -137,6 +137,16 @@ def test_sample_size_means_inverts_power_means(delta, sd, power, ratio):
         assert rounded >= power - 1e-9
 
 
+def test_power_t_test_n_bracketing_fallback(monkeypatch):
+    # where the secant fails, the bracketing search must give the same root
+    # power.t.test(delta=1.336, sd=3.96, power=0.9, tol=1e-10)$n = 185.5962308
+    from trialkit.design import sample_size as module
+
+    monkeypatch.setattr(module, "_secant", lambda f, x, args: np.full(x.shape, np.nan))
+    row = sample_size_means([1.336, 1.0], [3.96, 1.0], power=[0.9, 0.8])
+    np.testing.assert_allclose(row["n_unrounded"], [185.5962308, 16.71476814], atol=R_UNIROOT_TOL)
+
+
 @pytest.mark.parametrize(
     ("p1", "p2", "power", "alpha", "r_n"),
     [
@@ -342,6 +352,18 @@ def test_boundary_crossing_with_futility_counts_futility_as_acceptance():
     out = boundary_crossing([t1, 1], [b, c], [a, c], drift=drift)
     assert out.attrs["power"] == pytest.approx(expected, abs=1e-6)
     assert out["p_futility"].iloc[0] == pytest.approx(stats.norm.cdf(a - drift * np.sqrt(t1)))
+
+
+@given(
+    gaps=st.lists(st.floats(0.05, 1.0), min_size=2, max_size=5),
+    kind=st.sampled_from([("obf", None), ("pocock", None), ("hsd", -4.0), ("hsd", 1.0)]),
+)
+@settings(max_examples=6, deadline=None)
+def test_efficacy_bounds_spend_exactly_the_alpha_spent(gaps, kind):
+    info = np.cumsum(gaps) / np.sum(gaps)
+    d = group_sequential(info, spending=kind[0], gamma=kind[1])
+    h0 = boundary_crossing(info, d["efficacy_z"], drift=0.0)
+    np.testing.assert_allclose(h0["cum_efficacy"], d["alpha_spent"], atol=1e-8)
 
 
 def test_spending_functions_spend_total_at_one():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,33 @@ def _t_power(n_y: Any, delta: Any, sd: Any, alpha: Any, ratio: Any) -> np.ndarra
     df = n_x + n_y - 2.0
     ncp = np.abs(delta) / (sd * np.sqrt(1.0 / n_x + 1.0 / n_y))
     return stats.nct.sf(stats.t.isf(alpha / 2.0, df), df, ncp)
+
+
+def _secant(
+    f: Callable[..., np.ndarray], x: np.ndarray, args: tuple[np.ndarray, ...], maxiter: int = 30
+) -> np.ndarray:
+    """Vectorized secant iteration, evaluating only the elements not yet converged.
+
+    Returns NaN where it did not converge (the caller falls back to bracketing).
+    """
+    x0 = np.array(x, dtype=float)
+    x1 = x0 * (1 + 1e-4)
+    f0, f1 = f(x0, *args), f(x1, *args)
+    active = np.ones(x0.shape, dtype=bool)
+    out = np.full(x0.shape, np.nan)
+    for _ in range(maxiter):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x2 = x1 - f1 * (x1 - x0) / (f1 - f0)
+        done = np.abs(x2 - x1) <= 1e-12 * np.abs(x1)
+        idx = np.flatnonzero(active)
+        out[idx[done]] = x2[done]
+        keep = ~done & np.isfinite(x2)
+        active[idx[~keep]] = False
+        if not keep.any():
+            break
+        x0, f0, x1 = x1[keep], f1[keep], x2[keep]
+        f1 = f(x1, *(a[idx[keep]] for a in args))
+    return out
 
 
 def power_means(
@@ -145,13 +173,17 @@ def sample_size_means(
     n is the root in :math:`n_y` of
     :math:`1 - F_{t,\\nu,\\lambda}(t_{1-\\alpha/2,\\nu}) = 1 - \\beta` with
     :math:`\\nu = (1 + r) n_y - 2` and
-    :math:`\\lambda = |\\delta| / (\\sigma \\sqrt{1/(r n_y) + 1/n_y})`, found by a
-    vectorized bracketing root search on [2, 1e7] (R's interval).
+    :math:`\\lambda = |\\delta| / (\\sigma \\sqrt{1/(r n_y) + 1/n_y})`, found by
+    vectorized secant steps from Guenther's approximation
+    :math:`n_y \\approx (1 + 1/r)(z_{1-\\alpha/2} + z_{1-\\beta})^2 \\sigma^2/\\delta^2
+    + z_{1-\\alpha/2}^2/(2(1 + r))`, with a bracketing search on R's interval [2, 1e7]
+    wherever the secant fails. About four noncentral-t evaluations per row.
 
     References
     ----------
     R Core Team, ``stats::power.t.test``. Chow SC, Shao J, Wang H. *Sample Size
-    Calculations in Clinical Research*, 2nd ed. Chapman & Hall, 2008, §3.2.
+    Calculations in Clinical Research*, 2nd ed. Chapman & Hall, 2008, §3.2. Guenther WC.
+    Sample size formulas for normal theory t tests. Am Stat 1981;35:243-4.
 
     Examples
     --------
@@ -172,21 +204,38 @@ def sample_size_means(
     power = check_open_unit("power", power)
     if np.any(power <= alpha / 2):
         raise ValueError("power must exceed alpha/2, the power of the test when delta = 0")
-    delta, sd, power, alpha, ratio = np.broadcast_arrays(delta, sd, power, alpha, ratio)
+    delta, sd, power, alpha, ratio = (
+        a.ravel() for a in np.broadcast_arrays(delta, sd, power, alpha, ratio)
+    )
 
     def gap(n: np.ndarray, *args: np.ndarray) -> np.ndarray:
         return _t_power(n, *args[:4]) - args[4]
 
     args = (delta, sd, alpha, ratio, power)
-    low = np.full(delta.shape, _N_MIN)
-    if np.any(gap(low, *args) >= 0):
-        raise ValueError("the target power is reached with fewer than 2 patients per arm")
-    if np.any(gap(np.full(delta.shape, _N_MAX), *args) < 0):
-        raise ValueError("the target power needs more than 1e7 patients per arm")
-    res = elementwise.find_root(
-        gap, (low, np.full(delta.shape, _N_MAX)), args=args, tolerances={"xrtol": 1e-13}
+    # Start from Guenther's normal approximation (within about one patient) and polish
+    # by secant steps: a handful of noncentral-t evaluations instead of a bracketing
+    # search's dozens, which matters for 10^6-row sensitivity grids.
+    z_sum = stats.norm.isf(alpha / 2) + stats.norm.isf(1 - power)
+    start = (1 + 1 / ratio) * (z_sum * sd / delta) ** 2 + stats.norm.isf(alpha / 2) ** 2 / (
+        2 * (1 + ratio)
     )
-    n_y = res.x
+    start = np.clip(start, _N_MIN + 0.5, _N_MAX / 2)
+    n_y = _secant(gap, start, args)
+    bad = ~(np.isfinite(n_y) & (n_y >= _N_MIN) & (n_y <= _N_MAX))
+    if bad.any():  # secant strayed: fall back to a safe bracketing search there
+        low, high = np.full(bad.sum(), _N_MIN), np.full(bad.sum(), _N_MAX)
+        sub = tuple(a[bad] for a in args)
+        if np.any(gap(low, *sub) >= 0):
+            raise ValueError("the target power is reached with fewer than 2 patients per arm")
+        if np.any(gap(high, *sub) < 0):
+            raise ValueError("the target power needs more than 1e7 patients per arm")
+        res = elementwise.find_root(
+            gap,
+            (low, high),
+            args=sub,
+            tolerances={"xrtol": 1e-13},
+        )
+        n_y[bad] = res.x
     n_x_int = np.ceil(ratio * n_y - 1e-9)
     n_y_int = np.ceil(n_y - 1e-9)
     return tidy(
