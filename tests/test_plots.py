@@ -128,32 +128,50 @@ def test_daily_sofa_by_arm_bars_are_the_shares_not_measured():
 
 
 def test_kaplan_meier_plot_draws_steps_and_numbers_at_risk():
+    # Frames shaped as trialkit.stats.kaplan_meier / km_at return them (column group).
     curves = pd.DataFrame(
         {
-            "arm": ["iloprost"] * 3 + ["placebo"] * 2,
-            "time": [0, 3, 10, 0, 5],
-            "survival": [1.0, 0.8, 0.6, 1.0, 0.9],
-            "ci_low": [1.0, 0.6, 0.4, 1.0, 0.7],
-            "ci_high": [1.0, 0.95, 0.8, 1.0, 1.0],
+            "group": ["iloprost"] * 2 + ["placebo"],
+            "time": [3.0, 10.0, 5.0],
+            "estimate": [0.8, 0.6, 0.9],
+            "ci_low": [0.6, 0.4, 0.7],
+            "ci_high": [0.95, 0.8, 1.0],
         }
     )
     at_risk = pd.DataFrame(
-        {"arm": ["iloprost", "iloprost", "placebo", "placebo"], "time": [0, 14] * 2,
-         "n_at_risk": [5, 2, 4, 3]}
+        {"group": ["iloprost", "iloprost", "placebo", "placebo"], "time": [0, 14] * 2,
+         "n_risk": [5, 2, 4, 3]}
     )  # fmt: skip
     fig = plots.kaplan_meier_plot(curves, at_risk, arms=ARMS, horizon=28)
     ax, table = fig.axes
     ilo, pla = ax.get_lines()
     np.testing.assert_array_equal(ilo.get_xdata(), [0, 3, 10, 28])
     np.testing.assert_array_equal(ilo.get_ydata(), [1.0, 0.8, 0.6, 0.6])
+    np.testing.assert_array_equal(pla.get_xdata(), [0, 5, 28])
     np.testing.assert_array_equal(pla.get_ydata(), [1.0, 0.9, 0.9])
     assert [t.get_text() for t in table.texts] == ["5", "2", "4", "3"]
     assert [t.get_text() for t in table.get_yticklabels()] == ARMS
 
 
+def test_kaplan_meier_plot_takes_the_stats_output():
+    from trialkit.stats import kaplan_meier, km_at
+
+    time = [2, 4, 4, 9, 28, 28, 3, 28, 28, 28]
+    event = [1, 1, 0, 1, 0, 0, 1, 0, 0, 0]
+    group = ["iloprost"] * 6 + ["placebo"] * 4
+    km = kaplan_meier(time, event, group, arm_1="iloprost")
+    risk = km_at(time, event, group, times=[0, 7, 14, 21, 28], arm_1="iloprost")
+    fig = plots.kaplan_meier_plot(km, risk, arms=ARMS, horizon=28)
+    ilo = fig.axes[0].get_lines()[0]
+    # Hand KM, iloprost: 5/6 after day 2; day 4: one death among 5 at risk (the patient
+    # censored that day still counts), 5/6 * 4/5 = 2/3; day 9: one of 3, 2/3 * 2/3 = 4/9.
+    np.testing.assert_allclose(ilo.get_ydata()[:4], [1.0, 5 / 6, 2 / 3, 4 / 9])
+    assert [t.get_text() for t in fig.axes[1].texts][:5] == ["6", "3", "2", "2", "2"]
+
+
 def test_kaplan_meier_plot_refuses_probabilities_outside_0_1():
-    curves = pd.DataFrame({"arm": ["iloprost"], "time": [0], "survival": [1.2]})
-    at_risk = pd.DataFrame({"arm": ["iloprost"], "time": [0], "n_at_risk": [1]})
+    curves = pd.DataFrame({"group": ["iloprost"], "time": [1.0], "estimate": [1.2]})
+    at_risk = pd.DataFrame({"group": ["iloprost"], "time": [0], "n_risk": [1]})
     with pytest.raises(ValueError, match=r"survival outside \[0, 1\] in row\(s\) \[0\]"):
         plots.kaplan_meier_plot(curves, at_risk)
 

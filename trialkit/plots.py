@@ -342,7 +342,6 @@ def kaplan_meier_plot(
     curves: pd.DataFrame,
     at_risk: pd.DataFrame,
     *,
-    arm: str = "arm",
     arms: Sequence[str] | None = None,
     horizon: float | None = None,
     ylabel: str = "Survival probability",
@@ -353,15 +352,17 @@ def kaplan_meier_plot(
     Parameters
     ----------
     curves : DataFrame
-        The step function per arm: ``arm, time, survival`` and optionally ``ci_low,
-        ci_high`` (one row per time where the estimate changes, starting at time 0),
-        as :func:`trialkit.stats.kaplan_meier` gives it.
+        The output of :func:`trialkit.stats.kaplan_meier` with ``group``: one row per arm
+        and distinct time with ``group, time, estimate`` (survival just after ``time``) and
+        optionally ``ci_low, ci_high``. The curves start at 1 at time 0.
     at_risk : DataFrame
-        ``arm, time, n_at_risk`` at the times to print under the axis.
-    arm, arms
-        Arm column and arm labels in order.
+        The output of :func:`trialkit.stats.km_at` with ``group``: ``group, time,
+        n_risk`` at the times to print under the axis.
+    arms : sequence of str, optional
+        Arm labels in order, experimental first. ``group`` may hold these labels or the
+        0/1 codes of :mod:`trialkit.stats` (1 = ``arms[0]``).
     horizon : float, optional
-        Right end of the time axis.
+        Right end of the time axis (default: the last time).
 
     Returns
     -------
@@ -369,16 +370,22 @@ def kaplan_meier_plot(
 
     Examples
     --------
-    >>> c = pd.DataFrame({"arm": ["a", "a"], "time": [0, 5], "survival": [1.0, 0.5]})
-    >>> r = pd.DataFrame({"arm": ["a", "a"], "time": [0, 5], "n_at_risk": [2, 1]})
+    >>> c = pd.DataFrame({"group": ["a", "a"], "time": [2, 5], "estimate": [0.5, 0.25]})
+    >>> r = pd.DataFrame({"group": ["a", "a"], "time": [0, 5], "n_risk": [2, 1]})
     >>> fig = kaplan_meier_plot(c, r)
     """
     where = "kaplan_meier_plot"
-    _require(curves, [arm, "time", "survival"], where)
-    _require(at_risk, [arm, "time", "n_at_risk"], where)
-    order = arm_order(curves, arm, arms, where)
+    _require(curves, ["group", "time", "estimate"], where)
+    _require(at_risk, ["group", "time", "n_risk"], where)
+    if arms is not None and len(arms) == 2:
+        # trialkit.stats codes the arms 1 (experimental, arms[0]) and 0 (control).
+        names = {1: arms[0], 0: arms[1]}
+        curves = curves.assign(group=curves["group"].map(lambda g: names.get(g, g)))
+        at_risk = at_risk.assign(group=at_risk["group"].map(lambda g: names.get(g, g)))
+    order = arm_order(curves, "group", arms, where)
     palette = arm_palette(order)
-    bad = ~curves["survival"].between(0, 1)
+    s_all = curves["estimate"]
+    bad = s_all.notna() & ~s_all.between(0, 1)
     if bad.any():
         raise ValueError(
             f"{where}: survival outside [0, 1] in row(s) {list(curves.index[bad][:5])}"
@@ -389,14 +396,20 @@ def kaplan_meier_plot(
         2, 1, figsize=(8, 5.6), sharex=True, gridspec_kw={"height_ratios": [5, 0.35 * n_rows + 0.6]}
     )
     end = horizon if horizon is not None else float(curves["time"].max())
+    has_ci = {"ci_low", "ci_high"} <= set(curves.columns)
     for a in order:
-        c = curves.loc[curves[arm] == a].sort_values("time")
-        t = np.append(c["time"].to_numpy(dtype=float), end)
-        s = np.append(c["survival"].to_numpy(dtype=float), c["survival"].iloc[-1])
+        c = curves.loc[(curves["group"] == a) & (curves["time"] <= end)].sort_values("time")
+        # The step function: 1 from time 0 to the first time, then each value to the next
+        # time, the last one carried to the horizon.
+        t = np.concatenate([[0.0], c["time"].to_numpy(dtype=float), [end]])
+        last = c["estimate"].iloc[-1] if len(c) else 1.0
+        s = np.concatenate([[1.0], c["estimate"].to_numpy(dtype=float), [last]])
         ax.step(t, s, where="post", color=palette[a], lw=1.8, label=a)
-        if {"ci_low", "ci_high"} <= set(c.columns):
-            lo = np.append(c["ci_low"].to_numpy(dtype=float), c["ci_low"].iloc[-1])
-            hi = np.append(c["ci_high"].to_numpy(dtype=float), c["ci_high"].iloc[-1])
+        if has_ci and len(c):
+            lo = np.concatenate([[1.0], c["ci_low"].to_numpy(dtype=float), [c["ci_low"].iloc[-1]]])
+            hi = np.concatenate(
+                [[1.0], c["ci_high"].to_numpy(dtype=float), [c["ci_high"].iloc[-1]]]
+            )
             ax.fill_between(t, lo, hi, step="post", color=palette[a], alpha=0.15, lw=0)
     ax.set_ylim(0, 1.02)
     # A little room left of day 0 so the first numbers at risk do not touch the arm names.
@@ -413,13 +426,14 @@ def kaplan_meier_plot(
     for sp in ("top", "right", "left"):
         table.spines[sp].set_visible(False)
     table.tick_params(axis="y", length=0, pad=12)
+    shown = at_risk.loc[at_risk["time"] <= end]
     for i, a in enumerate(order):
-        r = at_risk.loc[(at_risk[arm] == a) & (at_risk["time"] <= end)]
-        for t, n in zip(r["time"], r["n_at_risk"], strict=True):
+        r = shown.loc[shown["group"] == a]
+        for t, n in zip(r["time"], r["n_risk"], strict=True):
             table.text(t, i, f"{int(n)}", ha="center", va="center", fontsize=9)
     table.set_title("Number at risk", loc="left", fontsize=9)
     table.set_xlabel(xlabel)
-    table.set_xticks(sorted(at_risk.loc[at_risk["time"] <= end, "time"].unique()))
+    table.set_xticks(sorted(shown["time"].unique()))
     fig.tight_layout()
     return fig
 
