@@ -420,6 +420,53 @@ def test_getConditionalPower_observed_effect():
     assert row["estimate"].iloc[0] == pytest.approx(0.2369315791, abs=1e-8)
 
 
+# 3-stage design: getDesignGroupSequential(kMax=3, typeOfDesign="asOF", informationRates=
+# c(0.3, 0.7, 1))$criticalValues, and stage-1 data giving overallPValues[1] = 0.1730939443
+D3_CRIT = [3.928572543, 2.438742377, 2.000008576]
+D3_Z1 = stats.norm.isf(0.1730939443)
+
+
+def test_getConditionalPower_two_looks_remaining():
+    # getConditionalPower(sr3, nPlanned=c(152, 114), thetaH1=1.336, assumedStDev=3.96)
+    #   $conditionalPower = NA, 0.370459135, 0.8391039055
+    theta = float(drift_means(1.336, 3.96, 380))
+    row = conditional_power(
+        D3_Z1, 0.3, theta=theta, future_info_rates=[0.7, 1], future_efficacy_z=D3_CRIT[1:]
+    )
+    assert row["estimate"].iloc[0] == pytest.approx(0.8391039055, abs=1e-6)
+    assert row["final_z"].iloc[0] == D3_CRIT[2]
+    look_2_only = conditional_power(
+        D3_Z1, 0.3, theta=theta, future_info_rates=[0.7, 1], future_efficacy_z=[D3_CRIT[1], np.inf]
+    )
+    assert look_2_only["estimate"].iloc[0] == pytest.approx(0.370459135, abs=1e-6)
+
+
+def test_getConditionalPower_two_looks_remaining_with_futility():
+    # same with futilityBounds=c(0, 1), bindingFutility=FALSE: 0.825912839 (rpact counts a
+    # stop at the stage-2 futility bound as not rejecting)
+    d = group_sequential([0.3, 0.7, 1], futility=[0.0, 1.0])
+    row = conditional_power(
+        D3_Z1,
+        0.3,
+        theta=float(drift_means(1.336, 3.96, 380)),
+        future_info_rates=[0.7, 1],
+        future_efficacy_z=d["efficacy_z"].iloc[1:],
+        future_futility_z=d["futility_z"].iloc[1:],
+    )
+    assert row["estimate"].iloc[0] == pytest.approx(0.825912839, abs=1e-6)
+
+
+def test_conditional_power_one_future_look_equals_closed_form():
+    z = np.array([-0.5, 0.4, 1.7])
+    many = conditional_power(z, 0.45, theta=2.2, future_info_rates=[1.0], future_efficacy_z=[1.93])
+    closed = conditional_power(z, 0.45, theta=2.2, final_z=1.93)
+    np.testing.assert_allclose(many["estimate"], closed["estimate"], atol=1e-10)
+    with pytest.raises(ValueError, match="not both"):
+        conditional_power(1.0, 0.5, final_z=2.0, future_info_rates=[1], future_efficacy_z=[2])
+    with pytest.raises(ValueError, match="increase from above info_rate"):
+        conditional_power(1.0, 0.5, future_info_rates=[0.4, 1], future_efficacy_z=[2, 2])
+
+
 @pytest.mark.parametrize(
     ("z", "t", "c", "r_cp"),
     [

@@ -111,3 +111,19 @@ pw <- getPowerMeans(dF, alternative = c(0, 0.668, 1.336), stDev = 3.96, maxNumbe
 say("getPowerMeans(dF, alternative=c(0, 0.668, 1.336), stDev=3.96, maxNumberOfSubjects=380, normalApproximation=TRUE)$overallReject",
     pw$overallReject)
 say("getPowerMeans(...)$futilityPerStage[1, ]", pw$futilityPerStage[1, ])
+
+cat("## rpact::getConditionalPower with two looks remaining (3-stage asOF design, info 0.3, 0.7, 1)\n")
+d3 <- getDesignGroupSequential(kMax = 3, alpha = 0.025, beta = 0.1, sided = 1, typeOfDesign = "asOF",
+                               informationRates = c(0.3, 0.7, 1))
+ds3 <- getDataset(n1 = 57, n2 = 57, means1 = 7.1, means2 = 6.4, stDevs1 = 3.9, stDevs2 = 4.0)
+sr3 <- getStageResults(d3, dataInput = ds3, stage = 1)
+say("d3$criticalValues", d3$criticalValues)
+say("getStageResults(d3, ds3, stage=1)$overallPValues[1]", sr3$overallPValues[1])
+say("getConditionalPower(sr3, nPlanned=c(152, 114), thetaH1=1.336, assumedStDev=3.96)$conditionalPower",
+    getConditionalPower(sr3, nPlanned = c(152, 114), thetaH1 = 1.336, assumedStDev = 3.96)$conditionalPower)
+d3f <- getDesignGroupSequential(kMax = 3, alpha = 0.025, beta = 0.1, sided = 1, typeOfDesign = "asOF",
+                                informationRates = c(0.3, 0.7, 1), futilityBounds = c(0, 1),
+                                bindingFutility = FALSE)
+sr3f <- getStageResults(d3f, dataInput = ds3, stage = 1)
+say("same with futilityBounds=c(0, 1), bindingFutility=FALSE",
+    getConditionalPower(sr3f, nPlanned = c(152, 114), thetaH1 = 1.336, assumedStDev = 3.96)$conditionalPower)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from trialkit.design._common import check_open_unit, check_positive, tidy
+from trialkit.design.group_sequential import boundary_crossing
 
 __all__ = ["conditional_power", "drift_means", "futility_bound_from_cp", "predictive_power"]
 
@@ -90,11 +92,16 @@ def conditional_power(
     beta: Any = 0.1,
     design_theta: Any = None,
     final_z: Any = None,
+    future_info_rates: Sequence[float] | None = None,
+    future_efficacy_z: Sequence[float] | None = None,
+    future_futility_z: Sequence[float] | None = None,
 ) -> pd.DataFrame:
-    """Conditional power at an interim analysis with one analysis remaining.
+    """Conditional power at an interim analysis.
 
-    The probability that the final Z exceeds its critical value, given the interim Z,
-    under an assumed drift (Lan & Wittes' B-value formulation).
+    The probability of rejecting H0 at a later analysis, given the interim Z, under an
+    assumed drift (Lan & Wittes' B-value formulation): with one analysis remaining by
+    the closed form, with several by the group-sequential recursion on the remaining
+    looks.
 
     Parameters
     ----------
@@ -117,6 +124,16 @@ def conditional_power(
     final_z : float, optional
         Critical value of the final analysis; default z_{1−α} (a fixed design or a
         futility-only interim). Pass the last ``efficacy_z`` of a group-sequential design.
+    future_info_rates : sequence of float, optional
+        Information fractions of all remaining looks (after ``info_rate``, ending at 1),
+        for a design with more than one look left; ``final_z`` is then not used.
+    future_efficacy_z : sequence of float, optional
+        Efficacy bounds of those looks (``efficacy_z`` of :func:`group_sequential`).
+    future_futility_z : sequence of float, optional
+        Futility bounds of those looks (``-inf`` where none; the last does not matter),
+        to count a later futility stop as not rejecting, as rpact's
+        ``getConditionalPower`` does; default none. The ``futility_z`` column of
+        :func:`group_sequential` fits as it is.
 
     Returns
     -------
@@ -132,8 +149,10 @@ def conditional_power(
     .. math:: CP_\\theta = 1 - \\Phi\\left(\\frac{c - Z(t)\\sqrt t - \\theta(1 - t)}
               {\\sqrt{1 - t}}\\right),
 
-    and the current trend is θ = Z(t)/√t. Efficacy looks between now and the end are
-    ignored, so this is exact for one remaining analysis.
+    and the current trend is θ = Z(t)/√t. With looks t_j > t left, given B(t) = b the
+    process W(s) = B(t + s) − b − θs is a fresh Brownian motion, so the remaining looks
+    form a group-sequential design in u_j = (t_j − t)/(1 − t) with drift θ√(1 − t) and
+    bounds (e_j√t_j − b)/√(t_j − t), evaluated by :func:`boundary_crossing`.
 
     References
     ----------
@@ -150,11 +169,20 @@ def conditional_power(
     z = _check_z(z)
     t = check_open_unit("info_rate", info_rate)
     alpha = check_open_unit("alpha", alpha)
-    c = _final_z(alpha, final_z)
     drift, source = _drift(theta, alpha, beta, design_theta)
     if source == "trend":
         drift = z / np.sqrt(t)
-    cp = stats.norm.sf((c - z * np.sqrt(t) - drift * (1 - t)) / np.sqrt(1 - t))
+    if future_info_rates is None:
+        if future_efficacy_z is not None or future_futility_z is not None:
+            raise ValueError("future_efficacy_z and future_futility_z need future_info_rates")
+        c = _final_z(alpha, final_z)
+        cp = stats.norm.sf((c - z * np.sqrt(t) - drift * (1 - t)) / np.sqrt(1 - t))
+    else:
+        if final_z is not None:
+            raise ValueError("give either final_z or the future looks, not both")
+        cp, c = _remaining_looks(
+            z, t, drift, future_info_rates, future_efficacy_z, future_futility_z
+        )
     return tidy(
         {
             "estimate": cp,
@@ -166,6 +194,42 @@ def conditional_power(
             "method": "conditional power (B-value)",
         }
     )
+
+
+def _remaining_looks(
+    z: np.ndarray,
+    t: np.ndarray,
+    drift: Any,
+    future_t: Sequence[float],
+    future_e: Sequence[float] | None,
+    future_f: Sequence[float] | None,
+) -> tuple[np.ndarray, float]:
+    """Conditional power over several remaining looks (see :func:`conditional_power`)."""
+    tj = np.asarray(future_t, dtype=float)
+    if future_e is None:
+        raise ValueError("future_efficacy_z is needed with future_info_rates")
+    ej = np.asarray(future_e, dtype=float)
+    fj = np.full(tj.shape, -np.inf) if future_f is None else np.asarray(future_f, dtype=float)
+    if not (tj.ndim == 1 and ej.shape == tj.shape and fj.shape == tj.shape):
+        raise ValueError(
+            "future_info_rates, future_efficacy_z and future_futility_z need one value per look"
+        )
+    z, t, drift = np.broadcast_arrays(z, t, drift)
+    cp = np.empty(z.shape)
+    for i in np.ndindex(z.shape):
+        if not (tj[0] > t[i] and tj[-1] == 1 and np.all(np.diff(tj) > 0)):
+            raise ValueError(
+                f"future_info_rates must increase from above info_rate ({t[i]}) to 1; got {tj}"
+            )
+        b, s = z[i] * np.sqrt(t[i]), tj - t[i]
+        scale = np.sqrt(s)
+        cp[i] = boundary_crossing(
+            s / s[-1],
+            (ej * np.sqrt(tj) - b) / scale,
+            (fj * np.sqrt(tj) - b) / scale,
+            drift=drift[i] * np.sqrt(s[-1]),
+        ).attrs["power"]
+    return cp, float(ej[-1])
 
 
 def predictive_power(
