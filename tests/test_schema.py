@@ -537,3 +537,10 @@ def test_any_value_above_its_range_is_reported_at_its_line(column, line, excess)
         where = f"daily.csv, column {column.name}, line {line}:"
         msg = one(problems(folder), where, "plausible range")
         assert f"to {column.hi:g}" in msg and f"found {value}" in msg
+
+
+def test_vasopressor_dose_without_the_flag(folder):
+    edit(folder, "daily.csv", 7, "norepinephrine_ug_kg_min", "0.05")  # P02 day 1: flag 1
+    edit(folder, "daily.csv", 8, "epinephrine_ug_kg_min", "0.1")  # P02 day 2: flag 0
+    msg = one(problems(folder), "daily.csv, column vasopressor, line 8:")
+    assert "norepinephrine or epinephrine" in msg and "'P02 day 2'" in msg

@@ -301,13 +301,16 @@ EXTRA_COLUMNS: dict[str, ColumnDef] = {
     )
 }  # fmt: skip
 
-#: Rules across tables, as stated in messages and in the codebook.
+#: Rules across columns and tables, as stated in messages and in the codebook.
 CROSS_RULES: dict[str, str] = {
     "unknown_patient": "every patient_id must be a randomized patient listed in patients.csv",
     "after_death": "no daily rows after the patient's death_day in patients.csv",
     "after_discharge": "daily.csv holds ICU days only: no rows after icu_discharge_day",
     "event_after_death": "no event after the patient's death_day in patients.csv",
     "discharge_after_death": "ICU discharge alive cannot come after death_day",
+    "vasopressor_dose": (
+        "vasopressor must be 1 on a day with a norepinephrine or epinephrine dose above 0"
+    ),
 }
 
 _CORE_FILES = ("patients.csv", "daily.csv", "events.csv")
@@ -754,6 +757,24 @@ def _patient_codes(patients: pd.DataFrame, ids: pd.Series) -> np.ndarray:
     return known.get_indexer(ids)
 
 
+_VASOPRESSORS = ("norepinephrine_ug_kg_min", "epinephrine_ug_kg_min")
+
+
+def _vasopressor_check(daily: pd.DataFrame, problems: list[str]) -> None:
+    """A dose without the flag would count the day as vasopressor-free."""
+    # Dopamine is left out: at low doses not every trial counts it as a vasopressor.
+    doses = [c for c in _VASOPRESSORS if c in daily]
+    if "vasopressor" not in daily or not doses:
+        return
+    on_drug = (daily[doses].fillna(0) > 0).any(axis=1)
+    wrong = (on_drug & (daily["vasopressor"] == 0)).to_numpy()
+    if wrong.any():
+        rows = daily[wrong]
+        found = [f"{p} day {d:g}" for p, d in zip(rows["patient_id"], rows["day"], strict=True)]
+        _report(problems, "daily.csv", "vasopressor", pd.Series(found, index=rows.index),
+                CROSS_RULES["vasopressor_dose"])  # fmt: skip
+
+
 def _cross_checks(
     patients: pd.DataFrame, others: dict[str, pd.DataFrame], problems: list[str]
 ) -> None:
@@ -913,6 +934,8 @@ def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial
         if typed is not None:
             tables[name], table_defs[name] = typed, defs
 
+    if daily is not None:
+        _vasopressor_check(daily, problems)
     if patients is not None and "patient_id" in patients:
         others = {"daily.csv": daily, "events.csv": events}
         others |= {spec.tables[n]: t for n, t in tables.items()}
