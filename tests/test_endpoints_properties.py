@@ -12,6 +12,8 @@ from trialkit.sofa import COMPONENTS, sofa
 
 # Kept small so the whole file runs in a few seconds; each property runs on fresh examples.
 FEW = settings(max_examples=40, deadline=None)
+# Raw daily rows are costly to draw (15 measurements a row): fewer examples.
+FEWER = settings(max_examples=20, deadline=None)
 
 
 def maybe(strategy: st.SearchStrategy, p_missing: bool = True) -> st.SearchStrategy:
@@ -26,7 +28,7 @@ def measure(lo: float, hi: float) -> st.SearchStrategy:
 def daily_rows(draw, si: bool | None = None) -> pd.DataFrame:
     """Raw daily rows for up to 4 patients, each measurement possibly missing."""
     si = draw(st.booleans()) if si is None else si
-    n = draw(st.integers(1, 12))
+    n = draw(st.integers(1, 8))
     rows = []
     for i in range(n):
         row = {
@@ -55,7 +57,7 @@ def daily_rows(draw, si: bool | None = None) -> pd.DataFrame:
     return frame.sample(frac=1, random_state=draw(st.integers(0, 10**6)))
 
 
-@FEW
+@FEWER
 @given(daily_rows(), st.sampled_from(["normal", "locf", "na"]), st.booleans())
 def test_total_is_the_sum_of_the_components_and_within_range(daily, missing, modified):
     exclude = ("cns",) if modified else ()
@@ -72,7 +74,7 @@ def test_total_is_the_sum_of_the_components_and_within_range(daily, missing, mod
         assert complete.all()
 
 
-@FEW
+@FEWER
 @given(daily_rows(), st.sampled_from(["normal", "locf", "na"]))
 def test_sofa_does_not_depend_on_row_order(daily, missing):
     shuffled = daily.sample(frac=1, random_state=1)
@@ -81,7 +83,7 @@ def test_sofa_does_not_depend_on_row_order(daily, missing):
     pd.testing.assert_frame_equal(a, b)
 
 
-@FEW
+@FEWER
 @given(daily_rows())
 def test_complete_rows_score_the_same_under_every_missing_rule(daily):
     full = daily.fillna({c: 0 for c in daily.columns if c.endswith("_ug_kg_min")})
