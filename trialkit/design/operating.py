@@ -97,7 +97,7 @@ def simulate_operating_characteristics(
     alternative: str = "greater",
     generator: OutcomeGenerator | Callable[..., tuple[np.ndarray, np.ndarray]] | None = None,
     n_sims: int = 10_000,
-    seed: int | np.random.SeedSequence | None = None,
+    seed: int | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Simulate a two-arm, two-stage trial with an interim analysis, under effect scenarios.
@@ -133,9 +133,9 @@ def simulate_operating_characteristics(
         patient-level twin from ``trialkit.simulate`` can be plugged in here.
     n_sims : int, default 10000
         Trials simulated per scenario.
-    seed : int or numpy.random.SeedSequence, optional
-        Seed; each scenario draws from its own child stream, so results do not depend on
-        the other scenarios.
+    seed : int, optional
+        Seed; each scenario draws from its own child stream (by position in ``effects``),
+        so the same seed and scenarios give the same results.
     progress : bool, default True
         Show a tqdm progress bar.
 
@@ -194,11 +194,7 @@ def simulate_operating_characteristics(
     sign = 1.0 if alternative == "greater" else -1.0
     m, n = int(interim_per_arm), int(n_per_arm)
     chunk = max(1, _CELLS_PER_CHUNK // n)
-    streams = (
-        np.random.SeedSequence(seed).spawn(effects.size)
-        if not isinstance(seed, np.random.SeedSequence)
-        else seed.spawn(effects.size)
-    )
+    streams = np.random.SeedSequence(seed).spawn(effects.size)
     rows = []
     with tqdm(total=n_sims * effects.size, disable=not progress, desc="trials") as bar:
         for effect, stream in zip(effects, streams, strict=True):
