@@ -544,3 +544,9 @@ def test_vasopressor_dose_without_the_flag(folder):
     edit(folder, "daily.csv", 8, "epinephrine_ug_kg_min", "0.1")  # P02 day 2: flag 0
     msg = one(problems(folder), "daily.csv, column vasopressor, line 8:")
     assert "norepinephrine or epinephrine" in msg and "'P02 day 2'" in msg
+
+
+def test_column_named_twice(folder):
+    text = (folder / "events.csv").read_text().replace(",related", ",serious", 1)
+    (folder / "events.csv").write_text(text)
+    assert "named 2 times in the header" in one(problems(folder), "events.csv, column serious")

@@ -22,6 +22,7 @@ first five, then ``(+N more)``) and the rule. Files are opened read-only.
 
 from __future__ import annotations
 
+import csv
 import re
 import sys
 import warnings
@@ -538,7 +539,18 @@ def _read(path: Path, file: str, defs: Sequence[ColumnDef], problems: list[str])
         return None
     text_cols = {d.name for d in defs if d.kind in _TEXT_KINDS}
     try:
-        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+        # The header as written: pandas would rename a repeated column ("gcs.1") silently.
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+        names = [c.strip() for c in header]
+        repeated = [c for c in dict.fromkeys(names) if c and names.count(c) > 1]
+        for c in repeated:
+            problems.append(
+                f"{file}, column {c}: named {names.count(c)} times in the header (line 1); "
+                "each column once"
+            )
+        if repeated:
+            return None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
             # index_col=False: a first row with one field too many must not silently
