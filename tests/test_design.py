@@ -325,6 +325,15 @@ def test_getDesignGroupSequential(label):
     np.testing.assert_allclose(d["futility_prob"].iloc[:-1], fut_p, atol=GS_TOL)
 
 
+def test_group_sequential_single_look_is_the_fixed_design():
+    # one look: the bound is z_{1-alpha}, the drift z_{1-alpha} + z_{1-beta}, no inflation
+    for futility in (None, "obf"):
+        d = group_sequential([1.0], alpha=0.025, beta=0.1, futility=futility)
+        assert d["efficacy_z"].iloc[0] == pytest.approx(stats.norm.isf(0.025), abs=1e-10)
+        assert d.attrs["drift"] == pytest.approx(stats.norm.isf(0.025) + stats.norm.isf(0.1))
+        assert d.attrs["inflation_factor"] == pytest.approx(1.0, abs=1e-9)
+
+
 def test_boundary_crossing_matches_bivariate_normal_cdf():
     # independent of the recursion: P(Z1 < b1, Z2 < b2) with corr sqrt(t1/t2), scipy's
     # multivariate normal cdf (Genz), under H0 and under a drift
