@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from trialkit.schema import DataError
+from trialkit.schema import DAILY, DataError
 
 COMPONENTS: tuple[str, ...] = ("resp", "coag", "liver", "cardio", "cns", "renal")
 """The six organ systems, in the order of Vincent's table."""
@@ -42,25 +42,16 @@ _PLATELET_CUTS = (150.0, 100.0, 50.0, 20.0)
 _GCS_CUTS = (15.0, 13.0, 10.0, 6.0)
 _URINE_3, _URINE_4 = 500.0, 200.0
 
-# Plausible ranges checked before scoring: values outside them are unit mix-ups, and a
-# unit mix-up gives a plausible-looking but wrong score rather than an error.
-_RANGES: dict[str, tuple[float, float, str]] = {
-    "fio2": (0.21, 1.0, "a fraction 0.21-1, not a percent"),
-    "gcs": (3.0, 15.0, "the Glasgow coma scale runs 3-15"),
-    "mech_vent": (0.0, 1.0, "a 0/1 flag"),
-    "pao2_mmhg": (0.0, 800.0, "mmHg (a value above 800 is kPa x 100 or a typo)"),
-    "platelets_10e9_l": (0.0, 2000.0, "10^9/L"),
-    "bilirubin_mg_dl": (0.0, 60.0, "mg/dL (larger values are µmol/L: use bilirubin_umol_l)"),
-    "bilirubin_umol_l": (0.0, 1000.0, "µmol/L"),
-    "map_mmhg": (0.0, 250.0, "mmHg"),
-    "creatinine_mg_dl": (0.0, 25.0, "mg/dL (larger values are µmol/L: use creatinine_umol_l)"),
-    "creatinine_umol_l": (0.0, 2500.0, "µmol/L"),
-    "urine_ml_24h": (0.0, 20000.0, "mL per 24 h"),
-    "norepinephrine_ug_kg_min": (0.0, 10.0, "µg/kg/min (larger values are ng/kg/min)"),
-    "epinephrine_ug_kg_min": (0.0, 10.0, "µg/kg/min (larger values are ng/kg/min)"),
-    "dopamine_ug_kg_min": (0.0, 50.0, "µg/kg/min (larger values are ng/kg/min)"),
-    "dobutamine_ug_kg_min": (0.0, 50.0, "µg/kg/min (larger values are ng/kg/min)"),
-}
+# Plausible ranges, taken from the data contract (trialkit.schema.DAILY) so that whatever
+# load_trial accepts, sofa() accepts. They are checked again here because sofa() also takes
+# frames that never went through load_trial, and a unit mix-up gives a plausible-looking
+# but wrong score rather than an error.
+# name -> (low, high, rule, likely cause of values above high)
+_RANGES: dict[str, tuple[float, float, str, str]] = {
+    c.name: (float(c.lo), float(c.hi), f"plausible range {c.range_text}", c.hint)
+    for c in DAILY
+    if c.kind == "number" and c.lo is not None and c.hi is not None
+} | {c.name: (0.0, 1.0, "a 0/1 flag", "") for c in DAILY if c.kind == "flag"}
 
 
 def _count_up(x: np.ndarray, cuts: Iterable[tuple[float, bool]]) -> np.ndarray:
@@ -135,13 +126,14 @@ def _numeric(daily: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.ndarra
                 f"(e.g. {daily[col][bad].iloc[0]!r}; a decimal comma?)"
             )
             continue
-        lo, hi, unit = _RANGES[col]
+        lo, hi, rule, hint = _RANGES[col]
         bad = (x < lo) | (x > hi)
         if bad.any():
             rows = list(daily.index[bad][:5])
+            cause = f"; {hint}" if hint and (x > hi).any() else ""
             problems.append(
                 f"daily: column {col!r}, rows {rows}: values {x[bad][:5].tolist()} "
-                f"outside {lo:g}-{hi:g} (rule: {unit})"
+                f"(rule: {rule}){cause}"
             )
         out[col] = x
     if problems:
@@ -266,11 +258,11 @@ def sofa(
     ------
     trialkit.schema.DataError
         A needed column is missing, both unit versions of bilirubin or creatinine are given,
-        a column holds text, or a value lies outside its plausible range (FiO2 above 1, GCS
-        outside 3-15, a flag other than 0/1, a norepinephrine or epinephrine dose above 10 µg/kg/min
-        (dopamine, dobutamine: 50), a
-        negative value, bilirubin or creatinine in µmol/L under a mg/dL name). The message
-        names the column, the first rows and the rule.
+        a column holds text, or a value lies outside the plausible range of the data
+        contract (``trialkit.schema.DAILY``: FiO2 above 1, GCS outside 3-15, a flag other
+        than 0/1, a catecholamine dose in ng rather than µg/kg/min, a negative value,
+        bilirubin or creatinine in µmol/L under a mg/dL name). The message names the
+        column, the first rows and the rule.
     ValueError
         An unknown system in ``exclude`` or an unknown ``missing`` rule.
 
