@@ -161,7 +161,7 @@ PARAMS: dict[str, TwinParams] = {
         # reasons for the 4 exclusions are not published: synthetic (assumption
         # imicro-exclusions).
         randomized=(116, 124),
-        seed=34,  # find_seed("imicro", range(1, 2001))
+        seed=143,  # find_seed("imicro", range(1, 201))
         exclusions=(
             Exclusion("iloprost", "consent withdrawn", withdrawn=True),
             Exclusion("iloprost", "inclusion criteria not met on review"),
@@ -185,7 +185,7 @@ PARAMS: dict[str, TwinParams] = {
         horizon=90,
         # 279 randomized 142/137, 278 analysed 142/136 [C2]; reason synthetic.
         randomized=(142, 137),
-        seed=3,  # find_seed("combat_shine", range(1, 2001))
+        seed=129,  # find_seed("combat_shine", range(1, 201))
         exclusions=(Exclusion("placebo", "consent withdrawn", withdrawn=True),),
         pp_deviations=(4, 3),
         n_sites=6,
@@ -284,7 +284,6 @@ def _generate(p: TwinParams, spec: Spec, seed: int) -> dict[str, pd.DataFrame]:
     n1, n2 = p.randomized
     n = n1 + n2
     H = p.horizon
-    T = H + 1
     scored = np.array([o not in set(spec.sofa.get("exclude", ())) for o in ORGANS])
 
     # Randomization: arm labels in random order over the recruitment period.
@@ -347,53 +346,27 @@ def _generate(p: TwinParams, spec: Spec, seed: int) -> dict[str, pd.DataFrame]:
                 tgt = p.target_deaths_horizon[j] - p.target_deaths_28[j]
             late[m] = _bernoulli_given_sum(rng, plate[m], tgt, f"deaths on days 29-{H}")
         death_day[late] = _trunc_geometric_day(rng, int(late.sum()), 29, H, 20.0)
-    dies = death_day >= 0
 
-    # Latent organ trajectories.
-    t = np.arange(T, dtype=float)
-    x0 = np.asarray(p.base_mean) + np.outer(s, p.base_load)
-    x0 = np.clip(x0 + rng.standard_normal((n, 6)) * np.asarray(p.base_sd), 0.0, 4.99)
-    rate = np.exp(
-        np.log(p.recovery_rate) - p.recovery_severity * s + p.recovery_sd * rng.standard_normal(n)
-    )
-    lag = p.recovery_lag * rng.gamma(2.0, 0.5, n)
-    res = np.asarray(p.residual)
-    decay = np.exp(-rate[:, None] * np.maximum(t[None, :] - lag[:, None], 0.0))
-    x = res + (x0 - res)[:, None, :] * decay[:, :, None]
-    eta = rng.standard_normal((n, T, 6)) * p.noise_sd
-    eta[:, 0, :] = 0.0  # day 0 is the observed baseline x0
-    for d in range(1, T):
-        eta[:, d, :] += p.noise_rho * eta[:, d - 1, :]
-    x = x + eta
-    # The effect builds up over the first week (full size from day 7 on).
-    shift = p.effect_sofa / max(int(scored.sum()), 1) * np.minimum(t / 7.0, 1.0)
-    x += (exp_f[:, None] * shift[None, :])[:, :, None] * scored[None, None, :]
-    x = np.clip(x, 0.0, 4.99)
-
-    # ICU discharge of patients recovering, with a 0-2 day bed-finding delay.
-    sc = np.floor(x).astype(np.int8)
-    ready = (
-        (np.where(scored, sc, 0).sum(axis=2) <= p.discharge_score)
-        & (x[:, :, _R] < p.vent_threshold)
-        & (sc[:, :, _CV] < 2)
-        & (x[:, :, _REN] < p.rrt_threshold)
-    )
-    ready[:, :2] = False
-    first = np.where(ready.any(axis=1), ready.argmax(axis=1), H)
-    discharge = np.minimum(first + rng.integers(0, 3, n), H)
-
-    # Deaths: on the ward after discharge for a few, in ICU after deterioration for the rest.
-    ward = dies & (discharge < death_day) & (rng.random(n) < p.ward_death_fraction)
-    icu_death = dies & ~ward
-    window = 1.0 + rng.exponential(p.death_window - 1.0, n)
-    ramp = np.clip((t[None, :] - (death_day[:, None] - window[:, None])) / window[:, None], 0, 1)
-    ramp[~icu_death] = 0.0
-    peak = np.clip(p.death_peak + 0.5 * rng.standard_normal((n, 1, 6)), 0.0, 4.99)
-    x = np.clip(x + (peak - x) * ramp[:, :, None] ** 1.5, 0.0, 4.99)
-    end = np.where(icu_death, death_day, discharge)
+    # Trajectories and daily values, in blocks of patients, each block with its own random
+    # stream (keyed by seed and block number), so that memory stays bounded for large trials.
+    discharge = np.zeros(n, int)
+    icu_death = np.zeros(n, bool)
+    blocks = []
+    for b0 in range(0, n, _BLOCK):
+        sl = slice(b0, min(b0 + _BLOCK, n))
+        brng = np.random.default_rng([seed, 1 + b0 // _BLOCK])
+        x, discharge[sl], icu_death[sl] = _trajectories(
+            brng, p, s[sl], exp_f[sl], death_day[sl], scored
+        )
+        end_b = np.where(withdrawn[sl], 0, np.where(icu_death[sl], death_day[sl], discharge[sl]))
+        block = _daily_values(brng, x, end_b, p)
+        block["_i"] += b0
+        blocks.append(block)
+        del x
+    daily = pd.concat(blocks, ignore_index=True)
 
     # Withdrawn consent: no data after day 0, vital status unknown.
-    end = np.where(withdrawn, 0, end)
+    end = np.where(withdrawn, 0, np.where(icu_death, death_day, discharge))
     death_day = np.where(withdrawn, -1, death_day)
     icu_death &= ~withdrawn
     last_contact = np.where(withdrawn, 0, np.where(death_day >= 0, death_day, H))
@@ -424,7 +397,6 @@ def _generate(p: TwinParams, spec: Spec, seed: int) -> dict[str, pd.DataFrame]:
         tm0 = np.round(10.1 + np.exp(1.6 + 0.3 * s + 0.6 * rng.standard_normal(n)), 1)
         patients["thrombomodulin_ng_ml"] = tm0
 
-    daily = _daily_values(rng, x, end, p)
     # Events never fall after last contact, which is the day of death for those who died.
     events = _events(rng, p, is_exp, mitt, end, last_contact, exp_f, cond)
     tables = {"patients": patients, "daily": daily, "events": events}
@@ -437,6 +409,66 @@ def _generate(p: TwinParams, spec: Spec, seed: int) -> dict[str, pd.DataFrame]:
         if name != "patients":
             frame["patient_id"] = ids[frame.pop("_i").to_numpy()]
     return tables
+
+
+_BLOCK = 4096  # patients per block of trajectories (bounds memory, not results' law)
+
+
+def _trajectories(
+    rng: np.random.Generator,
+    p: TwinParams,
+    s: np.ndarray,
+    exp_f: np.ndarray,
+    death_day: np.ndarray,
+    scored: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Latent organ values (patients x days 0..horizon x organs), discharge day, ICU death."""
+    n, H = s.size, p.horizon
+    t = np.arange(H + 1, dtype=float)
+    x0 = np.asarray(p.base_mean) + np.outer(s, p.base_load)
+    x0 = np.clip(x0 + rng.standard_normal((n, 6)) * np.asarray(p.base_sd), 0.0, 4.99)
+    rate = np.exp(
+        np.log(p.recovery_rate) - p.recovery_severity * s + p.recovery_sd * rng.standard_normal(n)
+    )
+    lag = p.recovery_lag * rng.gamma(2.0, 0.5, n)
+    res = np.asarray(p.residual)
+    decay = np.exp(-rate[:, None] * np.maximum(t[None, :] - lag[:, None], 0.0))
+    x = res + (x0 - res)[:, None, :] * decay[:, :, None]
+    eta = rng.standard_normal((n, H + 1, 6)) * p.noise_sd
+    eta[:, 0, :] = 0.0  # day 0 is the observed baseline x0
+    for d in range(1, H + 1):
+        eta[:, d, :] += p.noise_rho * eta[:, d - 1, :]
+    x += eta
+    del eta
+    # The effect builds up over the first week (full size from day 7 on).
+    shift = p.effect_sofa / max(int(scored.sum()), 1) * np.minimum(t / 7.0, 1.0)
+    x += (exp_f[:, None] * shift[None, :])[:, :, None] * scored[None, None, :]
+    np.clip(x, 0.0, 4.99, out=x)
+
+    # ICU discharge of patients recovering, with a 0-2 day bed-finding delay.
+    sc = np.floor(x).astype(np.int8)
+    ready = (
+        (np.where(scored, sc, 0).sum(axis=2) <= p.discharge_score)
+        & (x[:, :, _R] < p.vent_threshold)
+        & (sc[:, :, _CV] < 2)
+        & (x[:, :, _REN] < p.rrt_threshold)
+    )
+    del sc
+    ready[:, :2] = False
+    first = np.where(ready.any(axis=1), ready.argmax(axis=1), H)
+    discharge = np.minimum(first + rng.integers(0, 3, n), H)
+
+    # Deaths: on the ward after discharge for a few, in ICU after deterioration for the rest.
+    dies = death_day >= 0
+    ward = dies & (discharge < death_day) & (rng.random(n) < p.ward_death_fraction)
+    icu_death = dies & ~ward
+    window = 1.0 + rng.exponential(p.death_window - 1.0, n)
+    ramp = np.clip((t[None, :] - (death_day[:, None] - window[:, None])) / window[:, None], 0, 1)
+    ramp[~icu_death] = 0.0
+    peak = np.clip(p.death_peak + 0.5 * rng.standard_normal((n, 1, 6)), 0.0, 4.99)
+    x += (peak - x) * ramp[:, :, None] ** 1.5
+    np.clip(x, 0.0, 4.99, out=x)
+    return x, discharge, icu_death
 
 
 def _daily_values(
@@ -900,13 +932,27 @@ def calibration_table(trial: Trial, targets: list[dict[str, Any]] | None = None)
 
 
 def find_seed(trial: str, seeds: Sequence[int]) -> int:
-    """The first seed whose realisation meets every calibration target (how the bundled
-    seed was chosen: ``find_seed("imicro", range(1, 2001))``)."""
+    """The seed whose realisation meets every calibration target most closely.
+
+    Among the ``seeds`` whose twin meets every target, the one with the smallest sum of
+    squared standardized misses, ``sum(((realised - target) / tolerance) ** 2)`` over the
+    targets with a tolerance (the counts are met exactly by conditioning). This is how the
+    bundled seeds were chosen: ``find_seed(trial, range(1, 201))``.
+    """
     spec = _spec(trial)
+    best: tuple[float, int] | None = None
     for seed in seeds:
-        if calibration_table(twin(spec, seed))["met"].all():
-            return int(seed)
-    raise ValueError(f"no seed among {len(seeds)} meets every target for {trial}")
+        tab = calibration_table(twin(spec, seed))
+        if not tab["met"].all():
+            continue
+        tol = tab["tolerance"] > 0
+        miss = (tab.loc[tol, "realised"] - tab.loc[tol, "target"]) / tab.loc[tol, "tolerance"]
+        score = float((miss**2).sum())
+        if best is None or score < best[0]:
+            best = (score, int(seed))
+    if best is None:
+        raise ValueError(f"no seed among {len(seeds)} meets every target for {trial}")
+    return best[1]
 
 
 # -- the bundled folder: calibration table and codebook ---------------------------------
@@ -953,7 +999,8 @@ counts ({counts}; where a publication gives only a percentage, the nearest count
 e.g. 49% of 142 = 69.6 -> 70) are met exactly by drawing the death and serious-event indicators
 from the model conditional on their per-arm totals (rejection sampling); the
 distributional figures are met by the calibrated parameters and the choice of seed
-({seed}, the first seed that meets every target: `trialkit.simulate.find_seed`).
+({seed}: of seeds 1-200, the one meeting every target most closely,
+`trialkit.simulate.find_seed`).
 What the publications leave open (e.g. the reasons for exclusions, per-protocol
 deviations, sites, dates) is synthetic. `calibration.csv` shows every target beside
 the value realised here.
@@ -983,7 +1030,7 @@ _FINDINGS = {
     "imicro": """
 **What the calibration teaches.** Under the spec's rule that a death before day 7 scores
 the worst SOFA (24), the published upper quartiles of the change (+7 and +5) can only be
-reached when about a third of the patients die within 7 days, that is some 85% of the
+reached when about a third of the patients die within 7 days, that is some 80% of the
 day-28 deaths: the twin's deaths are front-loaded accordingly (day of death geometric with
 a 4-day scale). With about 60% of the deaths in the first week (a 7-day scale) the upper
 quartiles fall to about +3 and +1.5 (12 seeds). If I-MICRO scored
