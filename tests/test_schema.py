@@ -316,7 +316,7 @@ def test_duplicate_patient_id(folder):
 def test_duplicate_patient_day(folder):
     edit(folder, "daily.csv", 3, "day", "0")  # P01 day 1 -> a second P01 day 0
     msg = one(problems(folder), "daily.csv, columns patient_id, day, lines 2, 3")
-    assert "duplicate (patient_id, day)" in msg
+    assert "duplicate (patient_id, day)" in msg and "'P01 day 0'" in msg
 
 
 def test_duplicate_patient_day_in_an_extra_table(combat):

@@ -380,17 +380,35 @@ def _pandera_schema(
 
 
 def patients_schema(spec: Spec) -> pa.DataFrameSchema:
-    """pandera schema of ``patients.csv`` (arm labels from ``spec``), after parsing."""
+    """pandera schema of ``patients.csv`` (arm labels from ``spec``), after parsing.
+
+    Checks values (ranges, flags, labels, unique ``patient_id``); :func:`load_trial` adds
+    the parsing and cross-table checks. See :func:`daily_schema` for an example.
+    """
     return _pandera_schema(_with_arms(PATIENTS, spec), "patients")
 
 
 def daily_schema() -> pa.DataFrameSchema:
-    """pandera schema of ``daily.csv`` (one row per patient per ICU day), after parsing."""
+    """pandera schema of ``daily.csv`` (one row per patient per ICU day), after parsing.
+
+    Each check's ``error`` is the rule's key (``range``, ``flag``, ``whole``, ...), which
+    :func:`load_trial` turns into a clinical message.
+
+    Examples
+    --------
+    >>> from trialkit.schema import daily_schema, load_trial
+    >>> trial = load_trial("tests/fixtures/tiny", spec="imicro")
+    >>> daily_schema().validate(trial.daily, lazy=True).shape
+    (22, 17)
+    """
     return _pandera_schema(DAILY, "daily", unique=_DAILY_KEY)
 
 
 def events_schema() -> pa.DataFrameSchema:
-    """pandera schema of ``events.csv`` (adverse events), after parsing."""
+    """pandera schema of ``events.csv`` (adverse events), after parsing.
+
+    See :func:`daily_schema` for an example.
+    """
     return _pandera_schema(EVENTS, "events")
 
 
@@ -487,24 +505,17 @@ def _messages(
     by_name = {d.name: d for d in defs}
     order = {d.name: i for i, d in enumerate(defs)}
     out: list[tuple[int, str]] = []
-    missing = fc[fc["check"] == "column_in_dataframe"]
-    for col in missing["failure_case"]:
-        out.append((order.get(col, -1), f"{file}, column {col}: missing column"))
     dup_rows = fc[fc["check"] == "multiple_fields_uniqueness"]
     if len(dup_rows):
         keys = ", ".join(dict.fromkeys(dup_rows["column"].astype(str)))
-        out.append(
-            (
-                len(order),
-                _problem(
-                    file,
-                    keys,
-                    f"duplicate ({keys}): one row per patient per day",
-                    dup_rows["index"],
-                ),
-            )
+        # One failure case per key column and line: rebuild "P01 day 3" for a few lines.
+        first = dup_rows[dup_rows["index"].isin(dup_rows["index"].unique()[:4])]
+        found = first.groupby("index", sort=True)["failure_case"].agg(
+            lambda v: " day ".join(_num(x) if isinstance(x, float) else str(x) for x in v)
         )
-    rest = fc[~fc["check"].isin(["column_in_dataframe", "multiple_fields_uniqueness"])]
+        rule = f"duplicate ({keys}): one row per patient per day"
+        out.append((len(order), _problem(file, keys, rule, dup_rows["index"], found)))
+    rest = fc[fc["check"] != "multiple_fields_uniqueness"]
     for (column, check), grp in rest.groupby(["column", "check"], sort=False):
         lines = pd.Index(grp["index"].astype(int))
         if column in skip:
@@ -598,7 +609,7 @@ def _parse_number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_bool_dtype(s):
         s = s.astype(str)
     if pd.api.types.is_numeric_dtype(s):
-        return s.astype("float64"), pd.Series(False, index=s.index)
+        return s.astype("float64"), pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
     text = s.astype("string").str.strip()
     num = pd.to_numeric(text, errors="coerce").astype("float64")
     bad = text.notna() & num.isna()
