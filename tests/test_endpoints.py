@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from test_sofa import NORMAL  # tests/ is on sys.path (pytest rootdir, no package)
 
 from trialkit.endpoints import (
     RULES,
@@ -295,23 +296,9 @@ def test_serious_adverse_event_refuses_strangers_and_undated_events():
 # --- analysis_set ---------------------------------------------------------------------------
 def raw_trial(spec_name: str = "imicro") -> Trial:
     """Three patients with raw daily data: T1 survives, T2 dies on day 3, T3 discharged day 5."""
-    base = {
-        "pao2_mmhg": 100.0,
-        "fio2": 0.21,
-        "mech_vent": 0,
-        "platelets_10e9_l": 200.0,
-        "bilirubin_mg_dl": 0.5,
-        "map_mmhg": 80.0,
-        "norepinephrine_ug_kg_min": 0.0,
-        "epinephrine_ug_kg_min": 0.0,
-        "dopamine_ug_kg_min": 0.0,
-        "dobutamine_ug_kg_min": 0.0,
-        "gcs": 15,
-        "creatinine_mg_dl": 0.8,
-        "urine_ml_24h": 1500.0,
-        "rrt": 0,
-        "vasopressor": 0,
-    }
+    # a day without organ dysfunction (every SOFA system 0), no support
+    base = {k: v for k, v in NORMAL.items() if k not in ("patient_id", "day")}
+    base.update(rrt=0, vasopressor=0)
     rows = []
     for day in range(8):  # T1: ventilated days 0-2 (P/F 180: resp 3), GCS 9 (cns 3)
         vent = int(day <= 2)
