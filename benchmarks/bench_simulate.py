@@ -4,7 +4,7 @@ Plain script (no timed assertions anywhere): ``.venv/bin/python benchmarks/bench
 Prints, per trial and size, the time to draw one trial in memory (``twin``), to draw it and
 derive every endpoint (``simulate_endpoints``, the path for power simulations), and the
 number of daily rows. The last size per trial gives about 10^6 daily rows (one run; on the
-2-core development machine: about 20-25 s and under 1 GB peak resident memory, measured
+2-core development machine: 8-13 s and 0.8 GB peak resident memory, measured
 with ``/usr/bin/time -v``, because trajectories are drawn in blocks of 4,096 patients).
 """
 
