@@ -15,7 +15,7 @@ import pytest
 from scipy.special import ndtri
 
 import trialkit.stats.rank as rank
-from trialkit.stats import hodges_lehmann
+from trialkit.stats import hodges_lehmann, van_elteren
 from trialkit.stats.rank import _Differences, _rank_sum_pmf
 
 
@@ -376,9 +376,11 @@ def test_result_is_one_row_frame_with_the_contract_columns():
 def test_missing_values_are_dropped_with_a_count():
     x = np.append(DATA["exact_9_10"]["x"], [np.nan, np.nan])
     y = pd.Series(np.append(DATA["exact_9_10"]["y"], np.nan))
-    with pytest.warns(UserWarning, match="dropped 2 missing value") as record:
+    with pytest.warns(UserWarning) as record:
         res = hodges_lehmann(x, y)
-    assert any("dropped 1 missing value(s) from 'y'" in str(w.message) for w in record)
+    messages = {str(w.message) for w in record}
+    assert "hodges_lehmann: dropped 2 missing value(s) from 'x'" in messages
+    assert "hodges_lehmann: dropped 1 missing value(s) from 'y'" in messages
     ref = R["exact_9_10"]
     assert res["n_x"].iloc[0] == 9 and res["n_y"].iloc[0] == 10
     assert res["estimate"].iloc[0] == pytest.approx(ref["estimate"], rel=1e-9)
@@ -428,3 +430,134 @@ def test_swapping_the_arms_negates_the_shift():
     assert b["ci_low"] == pytest.approx(-a["ci_high"], abs=1e-12)
     assert b["p_value"] == pytest.approx(a["p_value"], rel=1e-12)
     assert not math.isnan(a["p_value"])
+
+
+# --------------------------------------------------------------------------- van Elteren
+L4, L6 = np.array(list("ABCD")), np.array(list("abcdef"))
+VE_DATA = {
+    "ve_4_sites": (
+        cont(118, 0.21) + 0.4,
+        cont(118, 0.61),
+        L4[np.arange(118) % 4],
+        L4[np.arange(118) % 3],
+    ),
+    "ve_unbalanced": (
+        cont(52, 0.3) * 2 + 0.5,
+        cont(61, 0.9) * 2,
+        ["s1"] * 3 + ["s2"] * 12 + ["s3"] * 37,
+        ["s1"] * 4 + ["s2"] * 9 + ["s3"] * 48,
+    ),
+    "ve_int_sofa": (
+        ints(114, 0.12, 12),
+        ints(122, 0.33, 11),
+        L6[np.floor(gold(114, 0.5) * 6).astype(int)],
+        L6[np.floor(gold(122, 0.7) * 6).astype(int)],
+    ),
+    "ve_small": ([5, 7, 9, 4, 6], [3, 4, 8, 1, 2, 2], list("aaabb"), list("aabbba")),
+    "ve_one_arm_site": (
+        cont(30, 0.15),
+        cont(33, 0.45) - 0.3,
+        ["p"] * 14 + ["q"] * 16,
+        ["p"] * 15 + ["q"] * 12 + ["r"] * 6,
+    ),
+    "ve_single_site": (cont(30, 0.05) + 0.5, cont(40, 0.95), ["only"] * 30, ["only"] * 40),
+}
+
+# R: coin::independence_test(v ~ arm | site, ytrafo = rank / (n_s + 1) within site,
+# teststat = "scalar", distribution = "asymptotic") -> statistic, pvalue; estimate and
+# limits: uniroot(z(d) - q, tol = 1e-12) on the same statistic (tests/R/rank.R).
+# wilcox: wilcox.test(x, y, conf.int=TRUE, exact=FALSE, correct=FALSE) for one stratum.
+R_VE = {
+    "ve_4_sites": dict(
+        statistic=2.47149954487569,
+        p_value=0.0134547722542493,
+        estimate=0.3546718217403,
+        ci_low=0.0756824147267427,
+        ci_high=0.635748072054694,
+    ),
+    "ve_unbalanced": dict(
+        statistic=1.25899063358168,
+        p_value=0.208033715013864,
+        estimate=0.59062523443589,
+        ci_low=-0.319464749234949,
+        ci_high=1.29300508487162,
+    ),
+    "ve_int_sofa": dict(
+        statistic=3.98062314152493,
+        p_value=6.87348463790372e-05,
+        estimate=2.34602643833596e-13,
+        ci_low=1.23492844791443e-13,
+        ci_high=0.999999999999583,
+    ),
+    "ve_small": dict(
+        statistic=1.85485206700594,
+        p_value=0.0636173544421639,
+        estimate=3.00000000000024,
+        ci_low=-1.99999999999994,
+        ci_high=5.00000000000036,
+    ),
+    "ve_one_arm_site": dict(
+        statistic=1.26875902140112,
+        p_value=0.204527024666246,
+        estimate=0.373664077346631,
+        ci_low=-0.171561690457961,
+        ci_high=0.916938226886562,
+    ),
+    "ve_single_site": dict(
+        statistic=2.51597711537096,
+        p_value=0.011870289005472,
+        estimate=0.623968415417796,
+        ci_low=0.142785481826814,
+        ci_high=1.12191783445217,
+        wilcox=(0.622696758532276, 0.142873547169649, 1.12187118374429, 0.0118702890054719),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(R_VE))
+def test_coin_independence_test_van_elteren_scores(name):
+    got, ref = van_elteren(*VE_DATA[name]).iloc[0], R_VE[name]
+    assert got["statistic"] == pytest.approx(ref["statistic"], rel=1e-10)
+    assert got["p_value"] == pytest.approx(ref["p_value"], rel=1e-9)
+    # uniroot at tol 1e-12 on a step function: the jump point, to about 1e-12.
+    assert got["ci_low"] == pytest.approx(ref["ci_low"], abs=1e-9)
+    assert got["ci_high"] == pytest.approx(ref["ci_high"], abs=1e-9)
+    if name != "ve_single_site":  # there the statistic is zero on an interval (n_x n_y even)
+        assert got["estimate"] == pytest.approx(ref["estimate"], abs=1e-9)
+
+
+def test_van_elteren_one_stratum_is_wilcox_test_without_correction():
+    x, y, sx, sy = VE_DATA["ve_single_site"]
+    got = van_elteren(x, y, sx, sy).iloc[0]
+    hl = hodges_lehmann(x, y, exact=False, correct=False).iloc[0]
+    w = R_VE["ve_single_site"]["wilcox"]  # R's wilcox.test: estimate, ci, p
+    assert got["p_value"] == pytest.approx(w[3], rel=1e-10)
+    assert got["ci_low"] == pytest.approx(w[1], abs=R_TOL_ROOT)
+    assert got["ci_high"] == pytest.approx(w[2], abs=R_TOL_ROOT)
+    assert got["estimate"] == pytest.approx(hl["estimate"], abs=1e-12)
+    assert got["ci_low"] == hl["ci_low"] and got["ci_high"] == hl["ci_high"]
+
+
+def test_van_elteren_leaves_out_single_arm_strata():
+    got = van_elteren(*VE_DATA["ve_one_arm_site"]).iloc[0]
+    assert got["n_strata"] == 2
+    assert got["n_x"] == 30 and got["n_y"] == 33
+
+
+def test_van_elteren_integer_limits_are_integers():
+    got = van_elteren(*VE_DATA["ve_int_sofa"]).iloc[0]
+    assert (got["estimate"], got["ci_low"], got["ci_high"]) == (0.0, 0.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (([1.0, 2.0], [1.0], ["a"], ["a"]), "'x' has 2 values but its strata 1"),
+        (([1.0, 2.0], [1.0], ["a", None], ["a"]), "strata of 'x' are missing"),
+        (([1.0, 2.0], [1.0], ["a", "a"], ["b"]), "no stratum has patients from both arms"),
+        (([1.0, 1.0], [1.0], ["a", "a"], ["a"]), "no variation"),
+    ],
+)
+def test_van_elteren_bad_input_is_a_clear_error(args, match):
+    with pytest.raises(ValueError, match=match):
+        van_elteren(*args)

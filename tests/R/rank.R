@@ -61,3 +61,52 @@ for (mn in list(c(3, 2), c(9, 10), c(5, 30), c(49, 45))) {
   cat(sprintf('(%d, %d): dict(q=%d, p=%s, q025=%d),\n', m, n, q, f(pwilcox(q, m, n)),
               qwilcox(0.025, m, n)))
 }
+
+# --- van Elteren: coin::independence_test(v ~ arm | site, distribution = "asymptotic",
+# teststat = "scalar") with the van Elteren scores rank / (n_s + 1) within site as ytrafo.
+# (coin 1.4's wilcox_test(v ~ arm | site) ignores a user ytrafo and scores pooled ranks,
+# unweighted: not van Elteren.)  The estimate and limits invert the same statistic in the shift d of x:
+# uniroot(z(d) - q, tol = 1e-12) on the step function lands on its jump point.
+suppressPackageStartupMessages(library(coin))
+ve_z <- function(x, y, sx, sy, d = 0) {
+  dat <- data.frame(v = c(x - d, y), arm = factor(rep(c("x", "y"), c(length(x), length(y)))),
+                    site = factor(c(sx, sy)))
+  ve <- function(data) trafo(data, numeric_trafo = function(v) rank_trafo(v) / (length(v) + 1),
+                             block = dat$site)
+  independence_test(v ~ arm | site, data = dat, distribution = "asymptotic", ytrafo = ve,
+                    teststat = "scalar")
+}
+ve_cases <- list(
+  ve_4_sites = list(x = cont(118, 0.21) + 0.4, y = cont(118, 0.61),
+                    sx = c("A", "B", "C", "D")[(0:117) %% 4 + 1],
+                    sy = c("A", "B", "C", "D")[(0:117) %% 3 + 1]),
+  ve_unbalanced = list(x = cont(52, 0.3) * 2 + 0.5, y = cont(61, 0.9) * 2,
+                       sx = c(rep("s1", 3), rep("s2", 12), rep("s3", 37)),
+                       sy = c(rep("s1", 4), rep("s2", 9), rep("s3", 48))),
+  ve_int_sofa = list(x = ints(114, 0.12, 12), y = ints(122, 0.33, 11),
+                     sx = c("a", "b", "c", "d", "e", "f")[floor(gold(114, 0.5) * 6) + 1],
+                     sy = c("a", "b", "c", "d", "e", "f")[floor(gold(122, 0.7) * 6) + 1]),
+  ve_small = list(x = c(5, 7, 9, 4, 6), y = c(3, 4, 8, 1, 2, 2),
+                  sx = c("a", "a", "a", "b", "b"), sy = c("a", "a", "b", "b", "b", "a")),
+  ve_one_arm_site = list(x = cont(30, 0.15), y = cont(33, 0.45) - 0.3,
+                         sx = c(rep("p", 14), rep("q", 16)),
+                         sy = c(rep("p", 15), rep("q", 12), rep("r", 6))),
+  ve_single_site = list(x = cont(30, 0.05) + 0.5, y = cont(40, 0.95),
+                        sx = rep("only", 30), sy = rep("only", 40))
+)
+for (nm in names(ve_cases)) {
+  a <- ve_cases[[nm]]
+  t0 <- ve_z(a$x, a$y, a$sx, a$sy)
+  zf <- function(d, q = 0) statistic(ve_z(a$x, a$y, a$sx, a$sy, d)) - q
+  lo <- min(outer(a$x, a$y, "-")) - 1; hi <- max(outer(a$x, a$y, "-")) + 1
+  q <- qnorm(0.975)
+  r <- function(qq) uniroot(zf, c(lo, hi), q = qq, tol = 1e-12)$root
+  extra <- ""
+  if (nm == "ve_single_site") {
+    w <- wilcox.test(a$x, a$y, conf.int = TRUE, exact = FALSE, correct = FALSE)
+    extra <- sprintf(", wilcox=(%s, %s, %s, %s)", f(w$estimate), f(w$conf.int[1]),
+                     f(w$conf.int[2]), f(w$p.value))
+  }
+  cat(sprintf('"%s": dict(statistic=%s, p_value=%s, estimate=%s, ci_low=%s, ci_high=%s%s),\n',
+              nm, f(statistic(t0)), f(pvalue(t0)), f(r(0)), f(r(q)), f(r(-q)), extra))
+}
