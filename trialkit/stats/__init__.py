@@ -12,14 +12,23 @@ from trialkit.stats.binary import (
     risk_difference,
     risk_ratio,
 )
-from trialkit.stats.rank import hodges_lehmann
+from trialkit.stats.median import bootstrap_median_difference, median_difference_quantreg
+from trialkit.stats.rank import hodges_lehmann, van_elteren
+from trialkit.stats.survival import cox_hazard_ratio, kaplan_meier, km_at, logrank
 
 __all__ = [
+    "bootstrap_median_difference",
     "chi2_test",
+    "cox_hazard_ratio",
     "fisher_exact",
     "hodges_lehmann",
+    "kaplan_meier",
+    "km_at",
+    "logrank",
     "mantel_haenszel_rr",
+    "median_difference_quantreg",
     "odds_ratio",
     "risk_difference",
     "risk_ratio",
+    "van_elteren",
 ]
