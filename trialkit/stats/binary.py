@@ -63,7 +63,8 @@ def _check_counts(a: float, n1: float, b: float, n2: float, where: str) -> tuple
     return a_, n1_, b_, n2_
 
 
-def _check_conf_level(conf_level: float, where: str) -> float:
+def check_conf_level(conf_level: float, where: str) -> float:
+    """Return ``conf_level`` if it lies in (0, 1), else raise ``ValueError`` naming ``where``."""
     if not 0 < conf_level < 1:
         raise ValueError(f"{where}: conf_level must lie strictly between 0 and 1, got {conf_level}")
     return float(conf_level)
@@ -221,7 +222,7 @@ def risk_ratio(
     """
     where = "risk_ratio"
     counts = _check_counts(a, n1, b, n2, where)
-    conf_level = _check_conf_level(conf_level, where)
+    conf_level = check_conf_level(conf_level, where)
     label = _check_method(method, {"wald": "log-Wald", "katz": "log-Wald"}, where)
     cells, suffix = _cells(counts, correction, where)
     label += suffix
@@ -291,7 +292,7 @@ def risk_difference(
     """
     where = "risk_difference"
     counts = _check_counts(a, n1, b, n2, where)
-    conf_level = _check_conf_level(conf_level, where)
+    conf_level = check_conf_level(conf_level, where)
     key = _check_method(method, {"wald": "wald", "newcombe": "newcomb"}, where)
     a_, n1_, b_, n2_ = counts
     p1, p2 = a_ / n1_, b_ / n2_
@@ -369,7 +370,7 @@ def odds_ratio(
     """
     where = "odds_ratio"
     counts = _check_counts(a, n1, b, n2, where)
-    conf_level = _check_conf_level(conf_level, where)
+    conf_level = check_conf_level(conf_level, where)
     kind = _check_method(
         method, {"wald": "wald", "woolf": "wald", "exact": "exact", "fisher": "exact"}, where
     )
@@ -467,7 +468,7 @@ def fisher_exact(a: int, n1: int, b: int, n2: int, *, conf_level: float = 0.95) 
     """
     where = "fisher_exact"
     counts = _check_counts(a, n1, b, n2, where)
-    conf_level = _check_conf_level(conf_level, where)
+    conf_level = check_conf_level(conf_level, where)
     a_, n1_, b_, n2_ = counts
     p = stats.fisher_exact([[a_, n1_ - a_], [b_, n2_ - b_]]).pvalue
     dist = _NoncentralHypergeometric(*counts)
@@ -531,7 +532,7 @@ def chi2_test(
     """
     where = "chi2_test"
     counts = _check_counts(a, n1, b, n2, where)
-    conf_level = _check_conf_level(conf_level, where)
+    conf_level = check_conf_level(conf_level, where)
     a_, n1_, b_, n2_ = counts
     table = np.array([[a_, n1_ - a_], [b_, n2_ - b_]])
     p1, p2 = a_ / n1_, b_ / n2_
@@ -638,7 +639,7 @@ def mantel_haenszel_rr(
     0     1.206   0.763    1.906
     """
     where = "mantel_haenszel_rr"
-    conf_level = _check_conf_level(conf_level, where)
+    conf_level = check_conf_level(conf_level, where)
     arrays = {}
     for name, v in (("events", events), ("n", n), ("strata", strata)):
         arr = np.asarray(v)

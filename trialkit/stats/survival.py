@@ -22,7 +22,7 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test
 from scipy import stats
 
-from trialkit.stats.binary import as_group
+from trialkit.stats.binary import as_group, check_conf_level
 
 __all__ = ["cox_hazard_ratio", "kaplan_meier", "km_at", "logrank"]
 
@@ -57,8 +57,7 @@ def _check_two_arms(
     time: ArrayLike, event: ArrayLike, group: ArrayLike, arm_1, conf_level: float, where: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     t, e = _check_survival(time, event, where)
-    if not 0 < conf_level < 1:
-        raise ValueError(f"{where}: conf_level must lie strictly between 0 and 1, got {conf_level}")
+    check_conf_level(conf_level, where)
     g = as_group(group, where, arm_1)
     if len(g) != len(t):
         raise ValueError(f"{where}: group has {len(g)} values but time has {len(t)}")
@@ -68,8 +67,7 @@ def _check_two_arms(
 
 
 def _check_conf(conf_level: float, conf_type: str, where: str) -> float:
-    if not 0 < conf_level < 1:
-        raise ValueError(f"{where}: conf_level must lie strictly between 0 and 1, got {conf_level}")
+    check_conf_level(conf_level, where)
     if conf_type not in CONF_TYPES:
         raise ValueError(f"{where}: conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     return stats.norm.ppf(0.5 + conf_level / 2)
