@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trialkit.stats.regression import (
+from trialkit.stats import (
     adjusted_mean_difference,
     mixed_model_repeated,
     proportional_odds,

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 
-from trialkit.stats.survival import cox_hazard_ratio, kaplan_meier, km_at, logrank
+from trialkit.stats import cox_hazard_ratio, kaplan_meier, km_at, logrank
 
 NAN, INF = math.nan, math.inf
 

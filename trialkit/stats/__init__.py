@@ -14,9 +14,15 @@ from trialkit.stats.binary import (
 )
 from trialkit.stats.median import bootstrap_median_difference, median_difference_quantreg
 from trialkit.stats.rank import hodges_lehmann, van_elteren
+from trialkit.stats.regression import (
+    adjusted_mean_difference,
+    mixed_model_repeated,
+    proportional_odds,
+)
 from trialkit.stats.survival import cox_hazard_ratio, kaplan_meier, km_at, logrank
 
 __all__ = [
+    "adjusted_mean_difference",
     "bootstrap_median_difference",
     "chi2_test",
     "cox_hazard_ratio",
@@ -27,7 +33,9 @@ __all__ = [
     "logrank",
     "mantel_haenszel_rr",
     "median_difference_quantreg",
+    "mixed_model_repeated",
     "odds_ratio",
+    "proportional_odds",
     "risk_difference",
     "risk_ratio",
     "van_elteren",
