@@ -14,6 +14,7 @@ from trialkit.tables import (
     format_median_iqr,
     median_iqr_by_arm,
     n_percent_by_arm,
+    reconciliation,
     table_one,
 )
 
@@ -255,3 +256,32 @@ def test_assumptions_table_selects_in_order_and_skips_unknown():
     assert "\n" not in out["assumption"].iloc[1]
     assert out["assumption"].iloc[1].startswith("A patient who dies before day 7")
     assert len(assumptions_table(spec)) == len(spec.assumptions)
+
+
+def test_reconciliation_reads_like_the_paper():
+    rows = pd.DataFrame(
+        {
+            "label": ["RR", "HL", "median"],
+            "estimate": [1.0934, 1.0, -4.0],
+            "ci_low": [0.8013, -0.0, np.nan],
+            "ci_high": [1.4912, 3.0, np.nan],
+            "p_value": [np.nan, 0.1312, np.nan],
+            "published_estimate": [1.08, 1.0, np.nan],
+            "published_ci_low": [0.80, 0.0, np.nan],
+            "published_ci_high": [1.5, 3.0, np.nan],
+            "published_p": [np.nan, 0.12, np.nan],
+            "verdict": ["differs", "agrees", "not published"],
+            "note": ["estimate 1.093 vs 1.08", None, ""],
+        }
+    )
+    out = reconciliation(rows)
+    assert out.columns.tolist() == ["label", "trialkit", "published", "verdict", "note"]
+    assert out["trialkit"].tolist() == [
+        "1.09 (0.801 to 1.49)",
+        "1 (0 to 3) P = 0.131",  # a negative zero is shown without its sign
+        "-4",
+    ]
+    assert out["published"].tolist() == ["1.08 (0.8 to 1.5)", "1 (0 to 3) P = 0.12", "—"]
+    assert out["note"].tolist() == ["estimate 1.093 vs 1.08", "", ""]
+    with pytest.raises(ValueError, match=r"lack column\(s\) \['verdict'\]"):
+        reconciliation(rows.drop(columns="verdict"))

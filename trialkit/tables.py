@@ -24,6 +24,7 @@ __all__ = [
     "format_median_iqr",
     "median_iqr_by_arm",
     "n_percent_by_arm",
+    "reconciliation",
     "table_one",
 ]
 
@@ -500,3 +501,69 @@ def assumptions_table(spec: Spec, ids: Sequence[str] | None = None) -> pd.DataFr
     by_id = {a["id"]: " ".join(a["text"].split()) for a in spec.assumptions}
     chosen = list(by_id) if ids is None else [i for i in ids if i in by_id]
     return pd.DataFrame({"id": chosen, "assumption": [by_id[i] for i in chosen]})
+
+
+def _estimate_text(est: float, low: float, high: float, p: float, digits: int) -> str:
+    def num(v: float) -> str:
+        s = f"{v:.{digits}g}"
+        return s.lstrip("-") if float(s) == 0 else s
+
+    parts = []
+    if np.isfinite(est):
+        parts.append(num(est))
+    if np.isfinite(low) and np.isfinite(high):
+        parts.append(f"({num(low)} to {num(high)})")
+    if np.isfinite(p):
+        parts.append(f"P = {num(p)}")
+    return " ".join(parts) if parts else "—"
+
+
+def reconciliation(rows: pd.DataFrame, *, digits: int = 3) -> pd.DataFrame:
+    """Recorded estimates beside the published figures, one readable line each.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows as :func:`trialkit.results.record` returns them (or ``results.csv``):
+        ``label, estimate, ci_low, ci_high, p_value``, the ``published_`` counterparts,
+        ``verdict`` and ``note``.
+    digits : int
+        Significant digits of the numbers shown.
+
+    Returns
+    -------
+    DataFrame
+        ``label, trialkit, published, verdict, note`` where the two middle columns read
+        ``"1.09 (0.801 to 1.49) P = 0.57"``; parts that are missing are left out, and
+        ``"—"`` stands for nothing at all.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"label": ["RR"], "estimate": [1.0934], "ci_low": [0.8013],
+    ...     "ci_high": [1.4912], "p_value": [float("nan")], "published_estimate": [1.08],
+    ...     "published_ci_low": [0.8], "published_ci_high": [1.5],
+    ...     "published_p": [float("nan")], "verdict": ["differs"], "note": [""]})
+    >>> reconciliation(r).iloc[0].tolist()
+    ['RR', '1.09 (0.801 to 1.49)', '1.08 (0.8 to 1.5)', 'differs', '']
+    """
+    needed = ["label", "estimate", "ci_low", "ci_high", "p_value", "verdict", "note"]
+    needed += [f"published_{c}" for c in ("estimate", "ci_low", "ci_high", "p")]
+    missing = [c for c in needed if c not in rows.columns]
+    if missing:
+        raise ValueError(f"reconciliation: rows lack column(s) {missing}")
+    num = rows[[c for c in needed if c not in ("label", "verdict", "note")]].astype(float)
+    ours = [
+        _estimate_text(*v, digits)
+        for v in num[["estimate", "ci_low", "ci_high", "p_value"]].itertuples(index=False)
+    ]
+    pub_cols = ["published_estimate", "published_ci_low", "published_ci_high", "published_p"]
+    theirs = [_estimate_text(*v, digits) for v in num[pub_cols].itertuples(index=False)]
+    return pd.DataFrame(
+        {
+            "label": rows["label"].to_numpy(),
+            "trialkit": ours,
+            "published": theirs,
+            "verdict": rows["verdict"].to_numpy(),
+            "note": rows["note"].fillna("").to_numpy(),
+        }
+    )
