@@ -46,6 +46,7 @@ def write_folder(root: Path, rng: np.random.Generator, *, percent_fio2: bool = F
     fio2 = rng.uniform(0.21, 1, n).round(2)
     if percent_fio2:
         fio2[rng.random(n) < 0.01] *= 100
+    norepinephrine = rng.exponential(0.2, n).clip(0, 4).round(2) * (rng.random(n) < 0.6)
     pd.DataFrame(
         {
             "patient_id": np.repeat(ids, N_DAYS),
@@ -56,7 +57,7 @@ def write_folder(root: Path, rng: np.random.Generator, *, percent_fio2: bool = F
             "platelets_10e9_l": rng.uniform(5, 500, n).round(),
             "bilirubin_mg_dl": rng.gamma(2, 1, n).clip(0, 50).round(1),
             "map_mmhg": rng.uniform(40, 110, n).round(),
-            "norepinephrine_ug_kg_min": rng.exponential(0.2, n).clip(0, 4).round(2),
+            "norepinephrine_ug_kg_min": norepinephrine,
             "epinephrine_ug_kg_min": 0.0,
             "dopamine_ug_kg_min": 0.0,
             "dobutamine_ug_kg_min": 0.0,
@@ -64,7 +65,7 @@ def write_folder(root: Path, rng: np.random.Generator, *, percent_fio2: bool = F
             "creatinine_mg_dl": rng.gamma(2, 0.8, n).clip(0, 20).round(2),
             "urine_ml_24h": rng.uniform(0, 4000, n).round(),
             "rrt": rng.integers(0, 2, n),
-            "vasopressor": rng.integers(0, 2, n),
+            "vasopressor": (norepinephrine > 0).astype(int),
         }
     ).to_csv(root / "daily.csv", index=False)
     pd.DataFrame(

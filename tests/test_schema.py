@@ -55,7 +55,7 @@ def combat(tmp_path: Path) -> Path:
 
 def edit(folder: Path, file: str, line: int, column: str, value: str) -> None:
     """Set one cell, addressed by file line (header = 1) and column name."""
-    rows = list(csv.reader((folder / file).open(newline="")))
+    rows = list(csv.reader(io.StringIO((folder / file).read_text(), newline="")))
     rows[line - 1][rows[0].index(column)] = value
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
@@ -550,3 +550,8 @@ def test_column_named_twice(folder):
     text = (folder / "events.csv").read_text().replace(",related", ",serious", 1)
     (folder / "events.csv").write_text(text)
     assert "named 2 times in the header" in one(problems(folder), "events.csv, column serious")
+
+
+def test_a_folder_that_does_not_exist(tmp_path):
+    with pytest.raises(DataError, match="not a folder"):
+        load_trial(tmp_path / "nosuchtrial")

@@ -609,7 +609,8 @@ def _parse_number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_bool_dtype(s):
         s = s.astype(str)
     if pd.api.types.is_numeric_dtype(s):
-        return s.astype("float64"), pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
+        # Kept as read (int or float): _finish sets the final dtype once the table is valid.
+        return s, pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
     text = s.astype("string").str.strip()
     num = pd.to_numeric(text, errors="coerce").astype("float64")
     bad = text.notna() & num.isna()
@@ -619,7 +620,11 @@ def _parse_number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 def _parse(
     raw: pd.DataFrame, file: str, defs: Sequence[ColumnDef], problems: list[str]
 ) -> tuple[pd.DataFrame, dict[str, pd.Index]]:
-    """Typed columns; unparseable cells are reported, set missing and listed in ``skip``."""
+    """Typed columns; unparseable cells are reported, set missing and listed in ``skip``.
+
+    ``raw`` is updated in place (only the columns that change) and returned: rebuilding a
+    10^6-row frame would copy every column again.
+    """
     out: dict[str, pd.Series] = {}
     skip: dict[str, pd.Index] = {}
     declared = {d.name: d for d in defs}
@@ -653,7 +658,10 @@ def _parse(
                 )
             skip[col] = cells.index
         out[col] = num
-    return pd.DataFrame(out, index=raw.index), skip
+    for col, values in out.items():
+        if values is not raw[col]:
+            raw[col] = values
+    return raw, skip
 
 
 def _strip(s: pd.Series) -> pd.Series:
@@ -880,6 +888,8 @@ def _finish(df: pd.DataFrame, defs: Sequence[ColumnDef]) -> pd.DataFrame:
             out[d.name] = out[d.name].astype("Int64")
         elif d.kind == "flag":
             out[d.name] = out[d.name].astype("int64")
+        elif d.kind == "number":
+            out[d.name] = out[d.name].astype("float64")
         elif d.kind == "text" and d.nullable:
             # Documented contract: empty text is "", never NaN (e.g. exclusion_reason).
             out[d.name] = out[d.name].fillna("").astype(object)
@@ -917,8 +927,9 @@ def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial
 
     Notes
     -----
-    Files are only read. Checks are vectorized (about 2 s for 10^6 daily rows, see
-    ``benchmarks/bench_schema.py``).
+    Files are only read. Checks are vectorized: 10^6 daily rows load in a few seconds
+    (``benchmarks/bench_schema.py``). A quoted value spanning several lines would shift
+    the line numbers in messages.
 
     Examples
     --------
@@ -928,10 +939,10 @@ def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial
     {'iloprost': 3, 'placebo': 3}
     """
     path = Path(path)
-    spec = _resolve_spec(path, spec)
-    problems: list[str] = []
     if not path.is_dir():
         raise DataError(f"{path}: not a folder (expected a trial data folder)")
+    spec = _resolve_spec(path, spec)
+    problems: list[str] = []
 
     patient_defs = _with_arms(PATIENTS, spec)
     raw_p = _read(path / "patients.csv", "patients.csv", patient_defs, problems)
