@@ -354,6 +354,12 @@ def test_order_statistics_of_differences_match_full_sort(case, monkeypatch):
     for k in [1, 2, 17, 40_000, full.size // 2, full.size // 2 + 1, full.size - 3, full.size]:
         assert diffs.kth(k) == full[k - 1], k
     assert diffs.median() == np.median(full)
+    # The shared first round (as hodges_lehmann uses it for the limits and the estimate).
+    middle = [full.size // 2 - 30_000, full.size // 2, full.size // 2 + 1, full.size // 2 + 30_000]
+    diffs.focus(middle)
+    assert diffs._window is not None
+    for k in middle:
+        assert diffs.kth(k) == full[k - 1], k
 
 
 def test_result_is_one_row_frame_with_the_contract_columns():

@@ -146,6 +146,7 @@ def _kth_pairwise_sum(
     k: int,
     rng: np.random.Generator,
     blocks: tuple[np.ndarray, np.ndarray] | None,
+    window: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> float:
     """The ``k``-th smallest (1-based) of ``a[i] + b[j]`` for sorted ``a`` and ``b``.
 
@@ -157,9 +158,11 @@ def _kth_pairwise_sum(
     Ties (integer data) are resolved by a three-way split at the sampled target value.
     """
     n, m = a.size, b.size
-    lo = np.zeros(n, dtype=np.int64)
-    hi = np.full(n, m, dtype=np.int64)
-    below = 0
+    if window is None:
+        lo, hi = np.zeros(n, dtype=np.int64), np.full(n, m, dtype=np.int64)
+    else:
+        lo, hi = window
+    below = int(lo.sum())
     prev_total = None
     for _ in range(200):
         width = hi - lo
@@ -168,11 +171,7 @@ def _kth_pairwise_sum(
         if total <= _MATERIALIZE:
             vals = _window_values(a, b, lo, width)
             return float(np.partition(vals, t - 1)[t - 1])
-        cum = np.cumsum(width)
-        u = rng.integers(0, total, _SAMPLE)
-        rows = np.searchsorted(cum, u, side="right")
-        cols = lo[rows] + u - (cum[rows] - width[rows])
-        v = np.sort(a[rows] + b[cols])
+        v = _sample_window(a, b, lo, width, total, rng)
         s = v.size
         f = t / total
         if prev_total is not None and total > prev_total // 2:
@@ -215,6 +214,48 @@ def _kth_pairwise_sum(
     raise RuntimeError("selection of a pairwise difference did not converge")  # pragma: no cover
 
 
+def _sample_window(
+    a: np.ndarray, b: np.ndarray, lo: np.ndarray, width: np.ndarray, total: int, rng
+) -> np.ndarray:
+    """Sorted sums ``a[i] + b[j]`` at ``_SAMPLE`` uniformly drawn cells of the windows."""
+    cum = np.cumsum(width)
+    # Sorted draws make the lookups below sequential in memory (several times faster).
+    u = np.sort(rng.integers(0, total, _SAMPLE))
+    rows = np.searchsorted(cum, u, side="right")
+    cols = lo[rows] + u - (cum[rows] - width[rows])
+    return np.sort(a[rows] + b[cols])
+
+
+def _common_window(
+    a: np.ndarray,
+    b: np.ndarray,
+    k_min: int,
+    k_max: int,
+    rng: np.random.Generator,
+    blocks: tuple[np.ndarray, np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """One selection round shared by several ranks: a window holding ranks k_min..k_max.
+
+    The CI limits and the estimate sit close together among the n_x n_y differences, so
+    the first (most expensive) narrowing serves all of them.  None if the sampled pivots
+    missed (then each rank starts from the full matrix).
+    """
+    n, m = a.size, b.size
+    total = n * m
+    v = _sample_window(a, b, np.zeros(n, dtype=np.int64), np.full(n, m), total, rng)
+    s = v.size
+    f_a, f_b = k_min / total, k_max / total
+    i_a = math.floor(s * f_a - 4.0 * math.sqrt(s * f_a * (1 - f_a)) - 2.0)
+    i_b = math.ceil(s * f_b + 4.0 * math.sqrt(s * f_b * (1 - f_b)) + 2.0)
+    if i_a < 0 or i_b >= s:
+        return None
+    lt = _row_positions(a, b, float(v[i_a]), True, blocks)
+    le = _row_positions(a, b, float(v[i_b]), False, blocks)
+    if int(lt.sum()) < k_min and k_max <= int(le.sum()):
+        return lt, le
+    return None
+
+
 class _Differences:
     """The multiset ``{x_i - y_j}``, sorted implicitly; order statistics on demand."""
 
@@ -231,12 +272,25 @@ class _Differences:
             and np.all(self.b == np.round(self.b))
         )
         self.blocks = None if exact_sums else _tie_blocks(self.b)
+        self._window: tuple[tuple[np.ndarray, np.ndarray], int, int] | None = None
+
+    def focus(self, ranks: list[int]) -> None:
+        """Narrow the search once for all the ranks about to be asked for."""
+        self._window = None
+        if self.size > _MATERIALIZE:
+            k_min, k_max = min(ranks), max(ranks)
+            window = _common_window(self.a, self.b, k_min, k_max, self._rng, self.blocks)
+            if window is not None:
+                self._window = (window, k_min, k_max)
 
     def kth(self, k: int) -> float:
         """The ``k``-th smallest difference, ``1 <= k <= n_x * n_y``."""
         if self.size <= _MATERIALIZE:
             return float(np.partition(np.add.outer(self.a, self.b).ravel(), k - 1)[k - 1])
-        return _kth_pairwise_sum(self.a, self.b, k, self._rng, self.blocks)
+        window = None
+        if self._window is not None and self._window[1] <= k <= self._window[2]:
+            window = self._window[0]
+        return _kth_pairwise_sum(self.a, self.b, k, self._rng, self.blocks, window)
 
     def next_after(self, value: float, k: int) -> float:
         """The ``(k+1)``-th smallest difference given that ``value`` is the ``k``-th."""
@@ -257,12 +311,19 @@ class _Differences:
 
 # ------------------------------------------------------------------------- Hodges-Lehmann
 def _rank_sum(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float]:
-    """R's ``W`` (rank sum of x minus its minimum) and the tie term of the pooled sample."""
-    left = np.searchsorted(ys, xs, side="left")
-    right = np.searchsorted(ys, xs, side="right")
-    w = float(left.sum()) + 0.5 * float((right - left).sum())
-    pooled = np.sort(np.concatenate((xs, ys)), kind="stable")
-    return w, _tie_term(pooled)
+    """R's ``W`` (midrank sum of x minus ``n_x (n_x + 1) / 2``) and the pooled tie term.
+
+    ``xs`` and ``ys`` are sorted, so the stable sort of their concatenation is a merge.
+    """
+    pooled = np.concatenate((xs, ys))
+    order = np.argsort(pooled, kind="stable")
+    v = pooled[order]
+    starts = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1])))
+    t = np.diff(np.append(starts, v.size)).astype(float)
+    n_x_group = np.add.reduceat((order < xs.size).astype(float), starts)
+    midrank = starts + (t + 1) / 2
+    w = float(np.dot(n_x_group, midrank)) - xs.size * (xs.size + 1) / 2
+    return w, float(np.sum(t**3 - t))
 
 
 def _sigma(n_x: int, n_y: int, ties: float) -> float:
@@ -417,6 +478,7 @@ def hodges_lehmann(
         qu = int(np.searchsorted(cdf, alpha / 2 - 10 * np.finfo(float).eps, side="left"))
         qu = max(qu, 1)
         achieved = 2.0 * float(cdf[qu - 1])
+        diffs.focus([qu, size - qu + 1])
         ci_low, ci_high = diffs.kth(qu), diffs.kth(size - qu + 1)
         if achieved - alpha > alpha / 2:
             warnings.warn(f"{func}: requested conf_level not achievable", stacklevel=2)
@@ -440,14 +502,14 @@ def hodges_lehmann(
         sigma_ci = _sigma(n_x, n_y, _tie_term(xs) + _tie_term(ys))
         z_hi = float(stats.norm.isf(alpha / 2))
 
-        def limit(zq: float) -> float:
-            # R's root() first returns an end point when the statistic evaluated there is
-            # already past zq; the statistic at an end point is at least as extreme as just
-            # inside it, so clipping the rank to [1, size] is the same rule.
-            rank = _inversion_rank(size, sigma_ci, zq, correct)
-            return diffs.kth(min(max(rank, 1), size))
-
-        ci_low, ci_high = limit(z_hi), limit(-z_hi)
+        # R's root() first returns an end point when the statistic evaluated there is
+        # already past zq; the statistic at an end point is at least as extreme as just
+        # inside it, so clipping the rank to [1, size] is the same rule.
+        r_low, r_high = (
+            min(max(_inversion_rank(size, sigma_ci, zq, correct), 1), size) for zq in (z_hi, -z_hi)
+        )
+        diffs.focus([r_low, r_high, size // 2, size // 2 + 1])
+        ci_low, ci_high = diffs.kth(r_low), diffs.kth(r_high)
         estimate = diffs.median()
         method = "normal approximation"
 
