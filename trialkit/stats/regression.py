@@ -21,7 +21,6 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import special, stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
-from statsmodels.tools.numdiff import approx_fprime
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, SingularMatrixWarning
 
 from trialkit.stats.binary import as_group, check_conf_level
@@ -184,12 +183,18 @@ def adjusted_mean_difference(
 
 
 class _ProportionalOdds(OrderedModel):
-    """statsmodels' ordered logit with the analytic score.
+    r"""statsmodels' ordered logit with the score and Hessian in closed form.
 
     ``OrderedModel`` differentiates the log-likelihood numerically: 8-25 s for 278 patients
-    with site and baseline (29 parameters), hopeless at scale. With the score in closed form
-    (and the Hessian as its numerical derivative) the same fit takes a fraction of a second.
-    Logit link only (the ``distr`` argument is ignored).
+    with site and baseline (29 parameters), hopeless at scale. In closed form the same Newton
+    fit takes milliseconds. Logit link only (the ``distr`` argument is ignored).
+
+    Per patient, with :math:`u = c_{y} - \eta`, :math:`l = c_{y-1} - \eta` and
+    :math:`P = F(u) - F(l)`, the log-likelihood :math:`\log P` has
+    :math:`\partial/\partial u = f(u)/P`, :math:`\partial/\partial l = -f(l)/P` and second
+    derivatives :math:`f'(u)/P - (f(u)/P)^2`, :math:`-f'(l)/P - (f(l)/P)^2`,
+    :math:`f(u)f(l)/P^2`; :math:`\eta = x^\top\beta` enters both with sign -1, the cut-points
+    :math:`c` are :math:`\theta_0, \theta_0 + e^{\theta_1}, \dots` (statsmodels' increments).
     """
 
     # The logistic cdf and density through expit: scipy.stats.logistic's generic machinery
@@ -201,26 +206,66 @@ class _ProportionalOdds(OrderedModel):
         p = special.expit(x)
         return p * (1 - p)
 
-    def score(self, params: np.ndarray) -> np.ndarray:
+    def _parts(self, params: np.ndarray):
         low, upp = self._bounds(params)
-        prob = self.prob(low, upp)
-        g_upp, g_low = self.pdf(upp) / prob, self.pdf(low) / prob
+        f_low, f_upp = special.expit(low), special.expit(upp)
+        prob = f_upp - f_low
+        d_upp, d_low = f_upp * (1 - f_upp), f_low * (1 - f_low)
+        a, b = d_upp / prob, -d_low / prob  # d loglik / d upp, d loglik / d low
+        h_uu = d_upp * (1 - 2 * f_upp) / prob - a**2
+        h_ll = -d_low * (1 - 2 * f_low) / prob - b**2
+        h_ul = -a * b
+        return np.asarray(self.endog, dtype=int), a, b, h_uu, h_ll, h_ul
+
+    def _cut_jacobian(self, params: np.ndarray) -> np.ndarray:
         k = self.k_levels - 1
-        codes = np.asarray(self.endog, dtype=int)
-        d_beta = -(np.asarray(self.exog).T @ (g_upp - g_low))
-        # d loglik / d cut-point j: + f(upp)/P where j is the observation's upper cut,
-        # - f(low)/P where it is the lower one.
-        d_cut = np.bincount(codes[codes < k], g_upp[codes < k], minlength=k) - np.bincount(
-            codes[codes > 0] - 1, g_low[codes > 0], minlength=k
+        inc = np.exp(params[-k:])
+        jac = np.tril(np.tile(inc, (k, 1)))
+        jac[:, 0] = 1.0
+        return jac
+
+    def score(self, params: np.ndarray) -> np.ndarray:
+        params = np.asarray(params, float)
+        codes, a, b, *_ = self._parts(params)
+        k = self.k_levels - 1
+        x = np.asarray(self.exog)
+        d_beta = -(x.T @ (a + b))
+        # An observation in category y has cut y as upper bound and cut y - 1 as lower bound.
+        d_cut = np.bincount(codes[codes < k], a[codes < k], minlength=k) + np.bincount(
+            codes[codes > 0] - 1, b[codes > 0], minlength=k
         )
-        # Cut-points are p0, p0 + exp(p1), p0 + exp(p1) + exp(p2), ...: chain rule.
-        tail = np.cumsum(d_cut[::-1])[::-1]
-        d_th = np.concatenate(([tail[0]], np.exp(params[-k:][1:]) * tail[1:]))
-        return np.concatenate((d_beta, d_th))
+        return np.concatenate((d_beta, d_cut @ self._cut_jacobian(params)))
 
     def hessian(self, params: np.ndarray) -> np.ndarray:
-        h = approx_fprime(np.asarray(params, float), self.score, centered=True)
-        return (h + h.T) / 2
+        params = np.asarray(params, float)
+        codes, a, b, h_uu, h_ll, h_ul = self._parts(params)
+        k = self.k_levels - 1
+        x = np.asarray(self.exog)
+        up, lo = codes < k, codes > 0
+        h_bb = x.T @ (x * (h_uu + 2 * h_ul + h_ll)[:, None])
+        w_up, w_lo = h_uu + h_ul, h_ul + h_ll
+        h_bc = np.zeros((x.shape[1], k))
+        for j in range(x.shape[1]):
+            h_bc[j] = -(
+                np.bincount(codes[up], x[up, j] * w_up[up], minlength=k)
+                + np.bincount(codes[lo] - 1, x[lo, j] * w_lo[lo], minlength=k)
+            )
+        h_cc = np.diag(
+            np.bincount(codes[up], h_uu[up], minlength=k)
+            + np.bincount(codes[lo] - 1, h_ll[lo], minlength=k)
+        )
+        both = up & lo  # category y between the two outer ones: cuts y - 1 and y
+        off = np.bincount(codes[both] - 1, h_ul[both], minlength=k)[: k - 1]
+        h_cc += np.diag(off, 1) + np.diag(off, -1)
+        jac = self._cut_jacobian(params)
+        d_cut = np.bincount(codes[up], a[up], minlength=k) + np.bincount(
+            codes[lo] - 1, b[lo], minlength=k
+        )
+        # Second derivative of the increments exp(theta_m): d loglik / d theta_m on the diagonal.
+        curvature = np.concatenate(([0.0], (d_cut @ jac)[1:]))
+        h_tt = jac.T @ h_cc @ jac + np.diag(curvature)
+        h_bt = h_bc @ jac
+        return np.block([[h_bb, h_bt], [h_bt.T, h_tt]])
 
 
 def proportional_odds(
