@@ -601,7 +601,8 @@ def _read(path: Path, file: str, defs: Sequence[ColumnDef], problems: list[str])
         return None
     # Blank lines are kept while reading so that the index maps to file lines, then dropped.
     raw.index = pd.RangeIndex(2, len(raw) + 2)
-    return raw.dropna(how="all")
+    blank = raw.isna().all(axis=1).to_numpy()
+    return raw[~blank] if blank.any() else raw
 
 
 def _parse_number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -879,8 +880,9 @@ def _resolve_spec(path: Path, spec: Spec | str | Path | None) -> Spec:
 
 
 def _finish(df: pd.DataFrame, defs: Sequence[ColumnDef]) -> pd.DataFrame:
-    """Final dtypes of a valid table, with a fresh 0..n-1 index."""
-    out = df.reset_index(drop=True)
+    """Final dtypes of a valid table, with a fresh 0..n-1 index (in place: the frame is ours)."""
+    out = df
+    out.index = pd.RangeIndex(len(out))
     for d in defs:
         if d.name not in out:
             continue
