@@ -670,9 +670,10 @@ def test_bad_input_raises(func):
         func(d, "y", "arm", "base")
 
 
-def test_proportional_odds_single_category_raises():
+@pytest.mark.parametrize("func", [adjusted_mean_difference, proportional_odds])
+def test_all_outcomes_equal_raises(func):
     with pytest.raises(ValueError, match="single value"):
-        proportional_odds(pd.DataFrame({"fd": [0] * 6, "arm": [0, 1] * 3}), "fd", "arm")
+        func(pd.DataFrame({"fd": [0] * 6, "arm": [0, 1] * 3}), "fd", "arm")
 
 
 def test_mixed_model_bad_input_raises():
@@ -683,6 +684,8 @@ def test_mixed_model_bad_input_raises():
         mixed_model_repeated(d[d.day == 0], "y", "arm", "day", "id")
     with pytest.raises(ValueError, match="not in the data"):
         mixed_model_repeated(d, "y", "arm", "visit", "id")
+    with pytest.raises(ValueError, match="single value"):
+        mixed_model_repeated(d.assign(y=3.0), "y", "arm", "day", "id")
 
 
 def test_proportional_odds_analytic_derivatives_equal_numerical_ones():

@@ -58,6 +58,11 @@ def _design(
     y = pd.to_numeric(df[outcome], errors="coerce")
     if y.isna().any():
         raise ValueError(f"{where}: outcome {outcome!r} must be numeric")
+    if y.nunique() < 2:
+        # R's lm would report a zero difference with NaN (or, through rounding, spurious) p.
+        raise ValueError(
+            f"{where}: outcome {outcome!r} takes a single value ({y.iloc[0]}); nothing to model"
+        )
     x = pd.DataFrame({ARM: as_group(df[group], where, arm_1).astype(float)}, index=df.index)
     if x[ARM].nunique() < 2:
         raise ValueError(f"{where}: both arms need patients; {group!r} has one arm only")
@@ -332,8 +337,6 @@ def proportional_odds(
     check_conf_level(conf_level, where)
     y, x = _design(df, outcome, group, covariates, categorical, arm_1, where)
     levels = np.sort(y.unique())
-    if len(levels) < 2:
-        raise ValueError(f"{where}: outcome {outcome!r} takes a single value; nothing to model")
     _check_rank(np.column_stack([np.ones(len(x)), x.to_numpy()]), x.columns, where)
     endog = pd.Series(pd.Categorical(y, categories=levels, ordered=True), index=y.index)
     model = _ProportionalOdds(endog, x, distr="logit")
