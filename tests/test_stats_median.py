@@ -200,6 +200,7 @@ def test_rq_drops_incomplete_rows_with_a_count():
         ([1.0, 2.0, 3.0], [0, 1], "3 values but group has 2"),
         ([1.0, 2.0, 3.0, 4.0], [0, 1, 2, 1], "must be 0/1"),
         ([1.0, 2.0, 3.0], [1, 1, 1], "both arms"),
+        ([1.0, 2.0, 3.0], ["ilo", "pla", "ilo"], "must be 0/1"),
     ],
 )
 def test_rq_bad_input_is_a_clear_error(y, g, match):

@@ -39,6 +39,7 @@ DATA = {
     "exact_1_1": dict(x=[1.5], y=[0.25]),
     "exact_49_45": dict(x=cont(49, 0.7) + 0.3, y=cont(45, 0.8)),
     "exact_90": dict(x=cont(20, 0.05) + 0.2, y=cont(25, 0.15), conf_level=0.9),
+    "exact_forced_60_55": dict(x=cont(60, 0.45) + 0.25, y=cont(55, 0.55), exact=True),
     "approx_small_forced": dict(x=cont(12, 0.25) + 0.4, y=cont(11, 0.35), exact=False),
     "approx_small_nocorrect": dict(
         x=cont(12, 0.25) + 0.4, y=cont(11, 0.35), exact=False, correct=False
@@ -129,6 +130,17 @@ R = {
         method="exact",
         mid_low=0.319909563588875,
         mid_high=0.32339546056832,
+    ),
+    "exact_forced_60_55": dict(
+        estimate=0.28082601035105,
+        ci_low=-0.0969623504347751,
+        ci_high=0.660666681338393,
+        p_value=0.15308628682758,
+        statistic=1906,
+        conf_level=0.95,
+        method="exact",
+        mid_low=0.280417507162408,
+        mid_high=0.281234513539692,
     ),
     "approx_small_forced": dict(
         estimate=0.373456365757137,

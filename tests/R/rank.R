@@ -17,6 +17,7 @@ cases <- list(
   exact_1_1 = list(x = 1.5, y = 0.25),                        # level not achievable
   exact_49_45 = list(x = cont(49, 0.7) + 0.3, y = cont(45, 0.8)),
   exact_90 = list(x = cont(20, 0.05) + 0.2, y = cont(25, 0.15), conf.level = 0.9),
+  exact_forced_60_55 = list(x = cont(60, 0.45) + 0.25, y = cont(55, 0.55), exact = TRUE),
   approx_small_forced = list(x = cont(12, 0.25) + 0.4, y = cont(11, 0.35), exact = FALSE),
   approx_small_nocorrect = list(x = cont(12, 0.25) + 0.4, y = cont(11, 0.35), exact = FALSE,
                                 correct = FALSE),
