@@ -34,6 +34,7 @@ from typing import Literal, TextIO
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from numpy.typing import ArrayLike
 from pandera.errors import SchemaErrors
 
 from trialkit.spec import Spec, SpecError, load_spec
@@ -417,8 +418,8 @@ def events_schema() -> pa.DataFrameSchema:
 # ---------------------------------------------------------------------------------------
 
 
-def _lines(lines: Iterable[int]) -> str:
-    ordered = sorted(set(int(x) for x in lines))
+def _lines(lines: ArrayLike) -> str:
+    ordered = np.unique(np.asarray(lines, dtype=np.int64))
     head = ", ".join(str(x) for x in ordered[:5])
     more = f" (+{len(ordered) - 5} more)" if len(ordered) > 5 else ""
     return f"{'line' if len(ordered) == 1 else 'lines'} {head}{more}"
@@ -432,8 +433,10 @@ def _show(value: object) -> str:
     return repr(str(value))
 
 
-def _found(values: Iterable[object], most: int = 3) -> str:
-    seen = list(dict.fromkeys(_show(v) for v in values))
+def _found(values: ArrayLike, most: int = 3) -> str:
+    # pd.unique keeps first-seen order and hashes in C: only a few values are formatted.
+    first = pd.unique(np.asarray(values, dtype=object))[: most + 1]
+    seen = list(dict.fromkeys(_show(v) for v in first))
     extra = ", …" if len(seen) > most else ""
     return ", ".join(seen[:most]) + extra
 
@@ -442,8 +445,8 @@ def _problem(
     file: str,
     column: str | None,
     rule: str,
-    lines: Iterable[int] | None = None,
-    found: Iterable[object] | None = None,
+    lines: ArrayLike | None = None,
+    found: ArrayLike | None = None,
 ) -> str:
     if column is None:
         where = file
