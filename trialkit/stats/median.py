@@ -165,7 +165,10 @@ def median_difference_quantreg(
     """
     func = "median_difference_quantreg"
     yv = np.asarray(pd.to_numeric(pd.Series(np.asarray(y)), errors="raise"), dtype=float)
-    gv = np.asarray(group, dtype=float).ravel()
+    try:
+        gv = np.asarray(group, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise ValueError(f"{func}: group must be 0/1 (1 = experimental arm)") from None
     if yv.shape != gv.shape:
         raise ValueError(f"{func}: y has {yv.size} values but group has {gv.size}")
     frame = pd.DataFrame({"y": yv, "group": gv})
