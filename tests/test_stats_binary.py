@@ -349,6 +349,58 @@ def test_epitools_riskratio_wald_haldane_correction(case):
     assert "+0.5" in res.method.item()
 
 
+# Rscript tests/R/binary.R, koopman(): the score interval inverted by uniroot in R.
+KOOPMAN = {
+    "imicro_death": (0.800773407613, 1.49193601334),
+    "imicro_sae": (1.04736640505, 4.9877971908),
+    "newcombe_a": (1.07982150636, 1.67080557802),
+    "newcombe_b": (1.35323719387, 8.46766868671),
+    "newcombe_c": (1.10264076254, 10.666026323),
+    "small": (0.396890315223, 15.7363334365),
+    "equal": (0.354214644682, 2.82314696756),
+    "rare": (0.0478037847281, 2.32203990669),
+    "large": (1.08225694875, 1.10373910115),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KOOPMAN))
+def test_riskratio_score_koopman_uniroot_in_R(case):
+    res = risk_ratio(*_counts(case), method="score")
+    np.testing.assert_allclose(res[["ci_low", "ci_high"]].iloc[0], KOOPMAN[case], rtol=1e-8)
+    # Its p-value is the score test at RR = 1: chisq.test(correct = FALSE).
+    np.testing.assert_allclose(res.p_value.item(), TWO_BY_TWO[case]["chi2"][1], rtol=1e-8)
+
+
+def test_riskratio_score_all_events_in_arm1():
+    # koopman(10, 10, 5, 20) in tests/R/binary.R
+    res = risk_ratio(10, 10, 5, 20, method="score")
+    np.testing.assert_allclose(
+        res[["ci_low", "ci_high"]].iloc[0], (2.13355691818, 8.93961013838), rtol=1e-8
+    )
+
+
+def test_riskratio_score_zero_cells_need_no_correction():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        zero_a = risk_ratio(0, 25, 4, 25, method="score")
+        zero_b = risk_ratio(5, 56, 0, 29, method="score")
+    assert zero_a.estimate.item() == 0 and zero_a.ci_low.item() == 0
+    assert 0 < zero_a.ci_high.item() < 1
+    assert zero_b.estimate.item() == INF and zero_b.ci_high.item() == INF
+    assert 0 < zero_b.ci_low.item() < 1
+
+
+def test_riskratio_score_refuses_all_events_in_arm2():
+    with pytest.raises(ValueError, match="every patient of arm 2"):
+        risk_ratio(3, 10, 20, 20, method="score")
+
+
+def test_riskratio_score_no_events_warns():
+    with pytest.warns(RuntimeWarning, match="no events in either arm"):
+        res = risk_ratio(0, 10, 0, 20, method="score")
+    assert res[["estimate", "ci_low", "ci_high"]].isna().all(axis=None)
+
+
 def test_riskratio_correction_leaves_tables_without_zero_alone():
     assert risk_ratio(48, 114, 47, 122, correction=0.5).equals(risk_ratio(48, 114, 47, 122))
 
@@ -573,7 +625,7 @@ def test_bad_counts_raise(func, args, match):
 
 def test_bad_method_and_conf_level_raise():
     with pytest.raises(ValueError, match="method must be one of"):
-        risk_ratio(1, 10, 2, 10, method="score")
+        risk_ratio(1, 10, 2, 10, method="exact")
     with pytest.raises(ValueError, match="conf_level"):
         odds_ratio(1, 10, 2, 10, conf_level=95)
 

@@ -92,3 +92,26 @@ for (nm in c("newcombe_d", "zero_arm1")) {
   cat(sprintf('"%s": dict(rr=(%s, %s, %s), or_=(%s, %s, %s)),\n', nm,
       f(rr[1]), f(rr[2]), f(rr[3]), f(orw[1]), f(orw[2]), f(orw[3])))
 }
+
+# Koopman (1984) asymptotic score interval for the risk ratio, by hand: the set of phi whose
+# score statistic (constrained MLE under p1 = phi * p2, Miettinen-Nurminen without the
+# N/(N-1) factor) stays below qchisq(0.95, 1); limits by uniroot on log(phi).
+koopman <- function(x1, n1, x2, n2, level = 0.95) {
+  stat <- function(phi) {
+    N <- n1 + n2; A <- N * phi; B <- -(n1 * phi + x1 + n2 + x2 * phi); C <- x1 + x2
+    p2 <- (-B - sqrt(B^2 - 4 * A * C)) / (2 * A); p1 <- phi * p2
+    (x1 / n1 - phi * x2 / n2)^2 / (p1 * (1 - p1) / n1 + phi^2 * p2 * (1 - p2) / n2)
+  }
+  crit <- qchisq(level, 1); est <- (x1 / n1) / (x2 / n2)
+  g <- function(l) stat(exp(l)) - crit
+  lo <- if (x1 == 0) 0 else exp(uniroot(g, c(log(est) - 30, log(est)), tol = 1e-13)$root)
+  hi <- if (x2 == 0) Inf else exp(uniroot(g, c(log(max(est, 1e-300)), log(est) + 30), tol = 1e-13)$root)
+  c(lo, hi)
+}
+for (nm in c("imicro_death", "imicro_sae", "newcombe_a", "newcombe_b", "newcombe_c", "small", "equal", "rare", "large")) {
+  v <- cases[[nm]]
+  k <- koopman(v[1], v[2], v[3], v[4])
+  cat(sprintf('"%s": (%s, %s),\n', nm, f(k[1]), f(k[2])))
+}
+k <- koopman(10, 10, 5, 20)  # every patient of arm 1 had the event
+cat(sprintf('"all_events_arm1": (%s, %s),\n', f(k[1]), f(k[2])))
