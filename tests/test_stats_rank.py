@@ -12,6 +12,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import ndtri
 
 import trialkit.stats.rank as rank
@@ -579,3 +581,27 @@ def test_van_elteren_integer_limits_are_integers():
 def test_van_elteren_bad_input_is_a_clear_error(args, match):
     with pytest.raises(ValueError, match=match):
         van_elteren(*args)
+
+
+# ----------------------------------------------------------------- properties (hypothesis)
+
+small_ints = st.lists(st.integers(-6, 6), min_size=2, max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=small_ints, y=small_ints, shift=st.integers(-5, 5))
+def test_hl_is_median_of_differences_and_shift_equivariant(x, y, shift):
+    x, y = np.array(x, dtype=float), np.array(y, dtype=float)
+    diffs = np.sort(np.subtract.outer(x, y).ravel())
+    if diffs[0] == diffs[-1]:
+        return  # each sample constant: a documented error, tested above
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = hodges_lehmann(x, y).iloc[0]
+        b = hodges_lehmann(x + shift, y).iloc[0]
+    assert a["estimate"] == np.median(diffs)
+    # The limits are pairwise differences, around the estimate, moving with the shift.
+    assert a["ci_low"] in diffs and a["ci_high"] in diffs
+    assert a["ci_low"] <= a["estimate"] <= a["ci_high"]
+    for col in ["estimate", "ci_low", "ci_high"]:
+        assert b[col] == a[col] + shift
