@@ -34,8 +34,9 @@ def _lad_fit(x: np.ndarray, y: np.ndarray, tau: float, j: int) -> tuple[np.ndarr
 
     ``min tau * sum(u) + (1 - tau) * sum(v)`` subject to ``X b + u - v = y``, ``u, v >= 0``.
     The simplex returns an exact basic (vertex) solution, like R's Barrodale-Roberts
-    ``rq.fit.br``; statsmodels' iteratively reweighted ``QuantReg`` stops near, not at, the
-    optimum (1e-4 to 1e-2 off R on the data of tests/test_stats_median.py), hence the LP.
+    ``rq.fit.br``; statsmodels' iteratively reweighted ``QuantReg`` stops near, not at, a
+    vertex (up to 1.4e-5 off R's unique solutions on the data of tests/test_stats_median.py,
+    and anywhere inside a non-unique optimum), hence the LP.
 
     The optimum need not be unique (with a binary arm indicator and an even number of
     patients in an arm it never is).  Two more programs find the smallest and largest
