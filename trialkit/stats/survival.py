@@ -479,6 +479,9 @@ def cox_hazard_ratio(
         duration_col="__time",
         event_col="__event",
         strata=strata_cols,
+        # lifelines' own heuristic picks its per-time path above ~2e5 rows even with 28
+        # distinct days; with heavy ties (integer days) the batch path is ~10x faster at 1e6.
+        batch_mode=True if len(np.unique(t)) <= 0.1 * len(t) else None,
         fit_options={"precision": 1e-10},
     )
     coef = float(cph.params_["__arm_1"])
