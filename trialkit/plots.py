@@ -516,6 +516,8 @@ def free_days_distribution(
             color=palette[a],
         )
     ax.set_xlim(-0.8, horizon + 0.8)
+    # Headroom for the percentage written above the zero bar.
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.1)
     ax.set_xticks(range(0, horizon + 1, 2))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("% of arm")
@@ -598,11 +600,14 @@ def forest(
             pe = pub.loc[has, ["estimate", "ci_low", "ci_high"]].astype(float)
             _intervals(ax, pe, y[has] + 0.25, fmt="D", mfc="white", color="#0072B2",
                        label="published")  # fmt: skip
-            ax.legend(frameon=False, loc="lower right", fontsize=8)
+            # Outside the axes, under the printed estimates: inside it would cover a CI.
+            ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, -0.02), fontsize=8)
     if null is not None:
         ax.axvline(null, color="0.5", ls="--", lw=1)
     if log:
         ax.set_xscale("log")
+    # Room beyond the outermost limits so that the caps of the intervals stay visible.
+    ax.margins(x=0.06)
     ax.set_yticks(y, results[label].tolist())
     ax.set_ylim(n - 0.5, -0.7)
     ax.set_xlabel(xlabel)
