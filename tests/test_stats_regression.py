@@ -636,10 +636,28 @@ def test_lme_reml_effect_by_visit(case):
         warnings.simplefilter("ignore", RuntimeWarning)  # doc6: variance at the boundary
         res = mixed_model_repeated(data, **kw)
     np.testing.assert_array_equal(res.time, ref["time"])
-    np.testing.assert_allclose(res.estimate, ref["est"], rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(res.se, ref["se"], rtol=1e-4)
-    np.testing.assert_allclose(res.ci_low, ref["lo"], rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(res.ci_high, ref["hi"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(res.estimate, ref["est"], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(res.se, ref["se"], rtol=1e-6)
+    np.testing.assert_allclose(res.ci_low, ref["lo"], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(res.ci_high, ref["hi"], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", ["visits60", "orthodont"])
+def test_profiled_reml_equals_statsmodels_mixedlm(case):
+    import statsmodels.api as sm
+
+    from trialkit.stats.regression import _random_intercept_reml
+
+    data, kw = MM_CASES[case]
+    arm = (data[kw["group"]] == kw.get("arm_1", 1)).astype(float).to_numpy()
+    vis = pd.get_dummies(pd.Categorical(data[kw["time"]]), drop_first=True, dtype=float)
+    x = np.column_stack([np.ones(len(data)), arm, vis, vis.to_numpy() * arm[:, None]])
+    groups = pd.factorize(data[kw["subject"]])[0]
+    y = data[kw["outcome"]].to_numpy(float)
+    beta, cov = _random_intercept_reml(y, x, groups, "test")
+    ref = sm.MixedLM(y, x, groups=groups).fit(reml=True, method="powell")
+    np.testing.assert_allclose(beta, ref.fe_params, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(np.sqrt(np.diag(cov)), ref.bse_fe, rtol=1e-4)
 
 
 def test_lme_zero_between_patient_variance_warns():
