@@ -91,7 +91,7 @@ def sample_size_sensitivity(
         _require(frame, [x, n] + ([hue] if hue else []), f"{where} (panel {x!r})")
         for colour, level in zip(COLOURS, _levels(frame, hue, where), strict=False):
             part = _subset(frame, hue, level).sort_values(x)
-            name = None if hue is None else f"{hue} = {level:g}"
+            name = None if hue is None else f"{hue} = {level}"
             ax.plot(part[x], part[n], "-", color=colour, lw=1.8, label=name)
         if planned_n is not None:
             ax.axhline(planned_n, color="0.3", ls="--", lw=1, label=f"planned {planned_n:g}")
