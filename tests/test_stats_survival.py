@@ -989,6 +989,18 @@ def test_survfit_summary_times_extend(case):
         np.testing.assert_allclose(res[col], ref[rcol], rtol=1e-9, err_msg=col)
 
 
+def test_survfit_summary_times_loglog_before_first_time():
+    # tests/R/survival.R, last block: summary(survfit(Surv(time, status) ~ 1, aml,
+    # conf.type = "log-log"), times = c(0, 10, 200), extend = TRUE). Before the first time R
+    # reports limits of 1 (the curve's start), not the NA that log-log gives at S = 1.
+    d = SETS["aml"]
+    res = km_at(d.time, d.event, times=[0, 10, 200], conf_type="log-log")
+    np.testing.assert_array_equal(res.n_risk, [23, 18, 0])
+    np.testing.assert_allclose(res.estimate, [1, 0.78260869565, 0.08281573499], rtol=1e-9)
+    np.testing.assert_allclose(res.ci_low, [1, 0.554211506669, 0.006955966799], rtol=1e-9)
+    np.testing.assert_allclose(res.ci_high, [1, 0.9032074899, 0.2867603680], rtol=1e-9)
+
+
 # -- log-rank -----------------------------------------------------------------------------------
 
 

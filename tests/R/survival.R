@@ -78,3 +78,7 @@ cox("veteran", Surv(time, event) ~ group + karno + strata(celltype))
 cox("veteran", Surv(time, event) ~ group + celltype)
 cox("gen236", Surv(time, event) ~ group + x + strata(site))
 cox("gen20000", Surv(time, event) ~ group + x)
+
+cat("# --- km_at, log-log, one curve: summary(survfit(Surv(time, status) ~ 1, aml, conf.type = 'log-log'), times = c(0, 10, 200), extend = TRUE)\n")
+s <- summary(survfit(Surv(time, status) ~ 1, aml, conf.type = "log-log"), times = c(0, 10, 200), extend = TRUE)
+print(cbind(time = s$time, n.risk = s$n.risk, surv = s$surv, lower = s$lower, upper = s$upper), digits = 10)

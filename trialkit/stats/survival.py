@@ -258,6 +258,8 @@ def km_at(
         surv = np.where(before, 1.0, c["estimate"].to_numpy()[idx])
         se = np.where(before, 0.0, c["se_cumhaz"].to_numpy()[idx])
         lo, hi = _confint(surv, se, z, conf_type)
+        # Before the first observed time R reads the curve's implicit start: S = 1, limits 1.
+        lo, hi = np.where(before, 1.0, lo), np.where(before, 1.0, hi)
         sorted_t = np.sort(t[mask])
         n_risk = len(sorted_t) - np.searchsorted(sorted_t, tau, side="left")
         f = pd.DataFrame(
