@@ -28,6 +28,8 @@ from scipy import optimize, special, stats
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.proportion import confint_proportions_2indep
 
+from trialkit.stats._checks import as_group, check_conf_level
+
 __all__ = [
     "chi2_test",
     "fisher_exact",
@@ -63,45 +65,11 @@ def _check_counts(a: float, n1: float, b: float, n2: float, where: str) -> tuple
     return a_, n1_, b_, n2_
 
 
-def check_conf_level(conf_level: float, where: str) -> float:
-    """Return ``conf_level`` if it lies in (0, 1), else raise ``ValueError`` naming ``where``."""
-    if not 0 < conf_level < 1:
-        raise ValueError(f"{where}: conf_level must lie strictly between 0 and 1, got {conf_level}")
-    return float(conf_level)
-
-
 def _check_method(method: str, allowed: dict[str, str], where: str) -> str:
     key = str(method).lower()
     if key not in allowed:
         raise ValueError(f"{where}: method must be one of {sorted(allowed)}, got {method!r}")
     return allowed[key]
-
-
-def as_group(values: Sequence | np.ndarray | pd.Series, where: str, arm_1=None) -> np.ndarray:
-    """Return a boolean array, True for arm 1, from a 0/1 (or boolean) vector or two labels.
-
-    With ``arm_1=None`` the values must be 0/1 or True/False (1 = arm 1, the experimental arm).
-    With ``arm_1`` given, the vector may hold any two labels and ``arm_1`` names arm 1.
-    """
-    v = pd.Series(np.asarray(values) if not isinstance(values, pd.Series) else values.to_numpy())
-    if len(v) == 0:
-        raise ValueError(f"{where}: group is empty")
-    if v.isna().any():
-        rows = np.flatnonzero(v.isna().to_numpy())[:5].tolist()
-        raise ValueError(f"{where}: group has missing values (rows {rows})")
-    levels = pd.unique(v)
-    if arm_1 is not None:
-        if arm_1 not in set(levels):
-            raise ValueError(f"{where}: arm_1={arm_1!r} is not a value of group {list(levels)}")
-        if len(levels) > 2:
-            raise ValueError(f"{where}: group must have two arms, found {list(levels)}")
-        return (v == arm_1).to_numpy()
-    if not set(levels) <= {0, 1}:
-        raise ValueError(
-            f"{where}: group must be coded 0/1 (1 = arm 1) or name arm 1 with arm_1=; "
-            f"found values {list(levels)[:6]}"
-        )
-    return v.astype(int).to_numpy() == 1
 
 
 def _frame(

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, sparse, stats
 
+from trialkit.stats._checks import check_conf_level
 from trialkit.stats.rank import _as_sample
 
 __all__ = ["bootstrap_median_difference", "median_difference_quantreg"]
@@ -297,8 +298,7 @@ def bootstrap_median_difference(
         raise ValueError(f"{func}: method must be 'percentile' or 'bca', got {method!r}")
     if not (isinstance(n_resamples, int | np.integer) and n_resamples >= 100):
         raise ValueError(f"{func}: n_resamples must be an integer >= 100, got {n_resamples!r}")
-    if not (isinstance(conf_level, int | float) and 0 < conf_level < 1):
-        raise ValueError(f"{func}: conf_level must be a number in (0, 1), got {conf_level!r}")
+    conf_level = check_conf_level(conf_level, func)
     xv = _as_sample(x, "x", func)
     yv = _as_sample(y, "y", func)
     if method == "bca" and min(xv.size, yv.size) < 2:

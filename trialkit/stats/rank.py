@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from trialkit.stats._checks import check_conf_level
+
 __all__ = ["hodges_lehmann", "van_elteren"]
 
 ArrayLike = Sequence[float] | np.ndarray | pd.Series
@@ -444,8 +446,7 @@ def hodges_lehmann(
     'exact'
     """
     func = "hodges_lehmann"
-    if not (isinstance(conf_level, int | float) and 0 < conf_level < 1):
-        raise ValueError(f"{func}: conf_level must be a number in (0, 1), got {conf_level!r}")
+    conf_level = check_conf_level(conf_level, func)
     xv = _as_sample(x, "x", func)
     yv = _as_sample(y, "y", func)
     n_x, n_y = xv.size, yv.size
@@ -658,8 +659,7 @@ def van_elteren(
     [[3.0, 1.8549]]
     """
     func = "van_elteren"
-    if not (isinstance(conf_level, int | float) and 0 < conf_level < 1):
-        raise ValueError(f"{func}: conf_level must be a number in (0, 1), got {conf_level!r}")
+    conf_level = check_conf_level(conf_level, func)
     xv, yv = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
     sx, sy = pd.Series(np.asarray(strata_x)), pd.Series(np.asarray(strata_y))
     for name, v, s in (("x", xv, sx), ("y", yv, sy)):

@@ -22,7 +22,7 @@ import statsmodels.api as sm
 from scipy import optimize, special, stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from trialkit.stats.binary import as_group, check_conf_level
+from trialkit.stats._checks import as_group, check_conf_level
 
 __all__ = ["adjusted_mean_difference", "mixed_model_repeated", "proportional_odds"]
 

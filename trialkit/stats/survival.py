@@ -22,7 +22,7 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test
 from scipy import stats
 
-from trialkit.stats.binary import as_group, check_conf_level
+from trialkit.stats._checks import as_group, check_conf_level
 
 __all__ = ["cox_hazard_ratio", "kaplan_meier", "km_at", "logrank"]
 
