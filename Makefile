@@ -22,11 +22,11 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 report: $(STAMP)
 	$(BIN)/trialkit report --trial $(TRIAL)
 
-# One pytest run: the unit and R-reference tests, then nbval re-executes every committed
+# One pytest run: the unit and R-reference tests, the docstring examples, then nbval re-executes every committed
 # notebook in notebooks/ and compares its outputs (sanitized for what cannot be fixed).
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		--ignore=tests/fixtures $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests trialkit notebooks --doctest-modules \
+		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --ignore=tests/fixtures $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check trialkit tests benchmarks
