@@ -248,3 +248,15 @@ def test_consort_diagram_wraps_long_reasons_and_grows_with_many():
     box = next(t for t in _texts(fig) if t.startswith("Excluded") and "reason 0" in t)
     assert all(len(line) <= 45 for line in box.split("\n"))
     assert fig.get_figheight() > 6.2
+
+
+def test_daily_sofa_by_arm_boxes_are_the_measured_scores():
+    daily, patients = _sofa_frames()
+    fig = plots.daily_sofa_by_arm(daily, patients, arms=ARMS, days=[0, 1, 2])
+    top = fig.axes[0]
+    # Median lines (2 points each), iloprost then placebo, only for days with a score:
+    # iloprost day 0 {10, 6} -> 8, day 1 {11} -> 11, day 2 {14} -> 14;
+    # placebo day 0 {8, 15} -> 11.5, day 2 {7} -> 7 (day 1 has no score).
+    medians = [ln.get_ydata()[0] for ln in top.get_lines() if ln.get_color() == "0.1"]
+    assert medians == [8.0, 11.0, 14.0, 11.5, 7.0]
+    assert [t.get_text() for t in top.get_legend().get_texts()] == ARMS
