@@ -10,6 +10,7 @@ publishes nothing. The fast tests check the notebooks' contract with the report 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -71,8 +72,15 @@ def test_report_runs_on_a_second_twin_without_code_changes(tmp_path: Path):
     data_dir = write_twin("imicro", tmp_path / "imicro", seed=7)
     out_dir = tmp_path / "reports"
     assert not (data_dir / "published.toml").exists()
+    # These notebooks exactly as committed; other trials' notebooks have their own tests.
+    notebooks_dir = tmp_path / "notebooks"
+    notebooks_dir.mkdir()
+    for name in IMICRO_NOTEBOOKS:
+        shutil.copy(NOTEBOOKS_DIR / f"{name}.ipynb", notebooks_dir)
 
-    code = run_report(trial="imicro", data_dir=data_dir, out_dir=out_dir, jobs=2)
+    code = run_report(
+        trial="imicro", data_dir=data_dir, out_dir=out_dir, jobs=2, notebooks_dir=notebooks_dir
+    )
 
     assert code == 0
     for name in IMICRO_NOTEBOOKS:
