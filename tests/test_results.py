@@ -391,3 +391,34 @@ def test_collect_with_nothing_recorded_writes_the_header(tmp_path):
     assert table.empty and tuple(table.columns) == COLUMNS
     header = (tmp_path / "imicro" / "results.csv").read_text()
     assert header == ",".join(COLUMNS) + "\n"
+
+
+def test_rounding_by_key_for_a_figure_printed_with_mixed_precision():
+    # I-MICRO [A] printed the day-28 relative risk as "1.08 (0.80 to 1.5)": the upper limit to
+    # one decimal. 1.46 rounds to 1.5, so it agrees there; 1.06 does not round to 1.08.
+    fig = {
+        "estimate": 1.08,
+        "ci_low": 0.8,
+        "ci_high": 1.5,
+        "rounding": {"estimate": 0.01, "ci_low": 0.01, "ci_high": 0.1},
+    }
+    assert precision(fig, "ci_high") == 0.1
+    assert precision(fig, "ci_low") == 0.01
+    assert reconcile(1.08, 0.80, 1.46, math.nan, fig)[0] == "agrees"
+    verdict, detail = reconcile(1.06, 0.80, 1.46, math.nan, fig)
+    assert verdict == "differs" and "estimate 1.060 vs 1.08" in detail
+
+
+@pytest.mark.parametrize(
+    ("rounding", "message"),
+    [
+        ("{estimate = 0}", r"rounding\.estimate must be > 0"),
+        ("{bogus = 0.1}", r"rounding\.bogus: not one of the figure's numbers"),
+    ],
+)
+def test_a_bad_rounding_table_is_named(tmp_path, rounding, message):
+    (tmp_path / "published.toml").write_text(
+        f"[figures.x]\nestimate = 1.0\nrounding = {rounding}\n"
+    )
+    with pytest.raises(DataError, match=message):
+        load_published(tmp_path)

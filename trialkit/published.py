@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -41,11 +42,10 @@ NUMBER_KEYS = (
     "n",
     "events",
     "percent",
-    "rounding",
 )
 TEXT_KEYS = ("label", "endpoint", "arm", "source", "note")
 FLAG_KEYS = ("provisional", "derived")
-FIGURE_KEYS = NUMBER_KEYS + TEXT_KEYS + FLAG_KEYS
+FIGURE_KEYS = (*NUMBER_KEYS, "rounding", *TEXT_KEYS, *FLAG_KEYS)
 
 
 def load_published(data_dir: str | Path) -> dict[str, dict[str, Any]]:
@@ -123,9 +123,8 @@ def _figure_problems(path: Path, fid: str, fig: dict[str, Any], sources: dict) -
             problems.append(f"{where} {key} must be a string, got {value!r}")
         elif key in FLAG_KEYS and not isinstance(value, bool):
             problems.append(f"{where} {key} must be true or false, got {value!r}")
-    rounding = fig.get("rounding")
-    if isinstance(rounding, int | float) and not isinstance(rounding, bool) and rounding <= 0:
-        problems.append(f"{where} rounding must be > 0 (e.g. 0.01), got {rounding!r}")
+    if "rounding" in fig:
+        problems += _rounding_problems(where, fig["rounding"])
     source = fig.get("source")
     if isinstance(source, str) and source not in sources:
         problems.append(
@@ -138,7 +137,9 @@ def _figure_problems(path: Path, fid: str, fig: dict[str, Any], sources: dict) -
 def precision(figure: dict[str, Any], key: str) -> float:
     """The precision to which ``figure[key]`` was published.
 
-    ``rounding`` when the figure gives it; otherwise read off the number as written in the
+    ``rounding`` when the figure gives it, either one step for every number of the figure or a
+    table of steps by key (``rounding = {estimate = 0.01, ci_low = 0.01, ci_high = 0.1}`` for
+    "1.08 (0.80 to 1.5)"); otherwise read off the number as written in the
     TOML file (``1.08`` -> 0.01, ``1.5`` -> 0.1, ``0`` -> 1). TOML keeps no trailing zeros
     (``0.80`` reads as ``0.8``), so give ``rounding`` when a figure was printed with them.
     A P value is always read off as written: journals print it to its own precision
@@ -152,8 +153,28 @@ def precision(figure: dict[str, Any], key: str) -> float:
     0.01
     >>> precision({"estimate": 1, "p_value": 0.12, "rounding": 1}, "p_value")
     0.01
+    >>> precision({"ci_high": 1.5, "rounding": {"estimate": 0.01, "ci_high": 0.1}}, "ci_high")
+    0.1
     """
-    if "rounding" in figure and key != "p_value":
-        return float(figure["rounding"])
+    rounding = figure.get("rounding")
+    if isinstance(rounding, Mapping):  # printed with mixed precision: "1.08 (0.80 to 1.5)"
+        if key in rounding:
+            return float(rounding[key])
+    elif rounding is not None and key != "p_value":
+        return float(rounding)
     exponent = Decimal(repr(figure[key])).as_tuple().exponent
     return float(10 ** min(int(exponent), 0))
+
+
+def _rounding_problems(where: str, rounding: Any) -> list[str]:
+    """``rounding`` is one step > 0, or a table of steps > 0 keyed by the figure's numbers."""
+    steps = rounding if isinstance(rounding, Mapping) else {"rounding": rounding}
+    problems = []
+    for key, step in steps.items():
+        if isinstance(rounding, Mapping) and key not in NUMBER_KEYS:
+            known = ", ".join(NUMBER_KEYS)
+            problems.append(f"{where} rounding.{key}: not one of the figure's numbers ({known})")
+        elif isinstance(step, bool) or not isinstance(step, int | float) or not step > 0:
+            name = key if key == "rounding" else f"rounding.{key}"
+            problems.append(f"{where} {name} must be > 0 (a number, e.g. 0.01), got {step!r}")
+    return problems
