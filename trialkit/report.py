@@ -363,7 +363,8 @@ table { border-collapse: collapse; width: 100%; margin: .8rem 0 1.5rem; font-siz
 th, td { border-bottom: 1px solid #e2e2e2; padding: .45rem .6rem; text-align: left;
          vertical-align: top; }
 th { background: #f4f4f4; position: sticky; top: 0; }
-td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+td { overflow-wrap: anywhere; }  /* long ids and notes wrap instead of widening the page */
+td.num { font-variant-numeric: tabular-nums; white-space: nowrap; overflow-wrap: normal; }
 .verdict { font-weight: 600; padding: .1rem .45rem; border-radius: .3rem; white-space: nowrap; }
 .v-agrees { background: #dcf2dc; color: #14532d; }
 .v-differs { background: #ffe3c2; color: #7a3300; }
