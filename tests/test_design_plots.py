@@ -93,6 +93,23 @@ def test_boundaries_plot_draws_finite_bounds_only():
     np.testing.assert_allclose(lines["observed interim"], [[0.5, 0.3]])
 
 
+def test_boundaries_plot_keeps_a_lone_final_critical_value_out_of_the_legend():
+    futility_only = pd.DataFrame(
+        {
+            "design": ["Z < 0", "Z < 0"],
+            "info_rate": [0.5, 1.0],
+            "efficacy_z": [np.inf, 1.96],
+            "futility_z": [0.0, 1.96],
+        }
+    )
+    fig = boundaries_plot(futility_only)
+    lines = _lines(fig.axes[0])
+    np.testing.assert_allclose(lines["_final_only"], [[1.0, 1.96]])  # drawn, not in the legend
+    np.testing.assert_allclose(lines["Z < 0: futility"], [[0.5, 0.0]])
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["Z < 0: futility"]
+
+
 def test_operating_characteristics_plot_reads_back():
     oc = pd.DataFrame(
         {

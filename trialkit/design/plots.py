@@ -123,7 +123,7 @@ def boundaries_plot(
     design : str, default "design"
         The column naming each design.
     observed : (float, float), optional
-        An observed interim (information fraction, Z), drawn as a black point.
+        An observed interim (information fraction, Z), drawn as a black star.
     n_max : float, optional
         Maximum sample size: adds a top axis in patients.
 
@@ -151,10 +151,14 @@ def boundaries_plot(
             ok = np.isfinite(z)
             if column == "futility_z":
                 ok[-1] = False  # at the last look the futility bound is the efficacy bound
+            # a final critical value alone is shared by futility-only designs: one legend
+            # entry per design for it would only repeat "1.96"
+            final_only = column == "efficacy_z" and ok.sum() == 1 and ok[-1]
+            name = "_final_only" if final_only else f"{level}: {text}"
             if ok.any():
-                ax.plot(t[ok], z[ok], style, color=colour, lw=1.5, ms=6, label=f"{level}: {text}")
+                ax.plot(t[ok], z[ok], style, color=colour, lw=1.5, ms=6, label=name)
     if observed is not None:
-        ax.plot(*observed, "o", color="black", ms=8, label="observed interim", zorder=5)
+        ax.plot(*observed, "*", color="black", ms=14, label="observed interim", zorder=5)
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set_xlim(0, 1.05)
     ax.set_xlabel("Information fraction")
