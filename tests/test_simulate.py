@@ -233,3 +233,74 @@ def test_any_seed_gives_schema_valid_consistent_data(seed, trial, n):
         t = load_trial(tmp, trial)
     assert len(t.patients) == 2 * n + 1
     assert _consistency_problems(t) == []
+
+
+# -- the twin as the outcome generator of a design's operating characteristics -------------
+
+
+def test_twin_outcomes_sets_the_scenario_effect_and_nulls_every_other(monkeypatch):
+    import trialkit.simulate as sim
+
+    seen = {}
+    real = sim.twin
+
+    def spy(spec, seed=None, **scenario):
+        seen.update(scenario)
+        return real(spec, seed, **scenario)
+
+    monkeypatch.setattr(sim, "twin", spy)
+    draw = sim.twin_outcomes("combat_shine", "mean_sofa")
+    x, y = draw(np.random.default_rng(3), -1.5, 2, 10)
+    assert x.shape == y.shape == (2, 10)
+    assert seen["effect_sofa"] == -1.5
+    # the calibrated COMBAT-SHINE twin has a non-zero death effect: a null scenario must not
+    assert sim.PARAMS["combat_shine"].effect_death_log_or != 0
+    assert seen["effect_death_log_or"] == 0 and seen["effect_sae_log_or"] == 0
+    assert seen["condition"] is False and seen["exclusions"] == ()
+
+
+def test_twin_outcomes_is_seeded_by_the_simulation_rng():
+    from trialkit.simulate import twin_outcomes
+
+    draw = twin_outcomes("imicro", "delta_sofa")
+    a = draw(np.random.default_rng(11), 0.0, 3, 8)
+    b = draw(np.random.default_rng(11), 0.0, 3, 8)
+    c = draw(np.random.default_rng(12), 0.0, 3, 8)
+    assert all(np.array_equal(u, v) for u, v in zip(a, b, strict=True))
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_a_large_sofa_effect_moves_the_experimental_arm_the_right_way():
+    from trialkit.simulate import twin_outcomes
+
+    draw = twin_outcomes("combat_shine", "mean_sofa")
+    x, y = draw(np.random.default_rng(5), -6.0, 1, 1000)
+    null_x, null_y = draw(np.random.default_rng(5), 0.0, 1, 1000)
+    # effect_sofa is on the latent scale (about 0.2 points of mean daily modified SOFA per
+    # unit, measured at 2,000 per arm): -6 gives about -1.1 against an SE of about 0.2
+    assert x.mean() - y.mean() < -0.6
+    assert abs(null_x.mean() - null_y.mean()) < 0.6
+
+
+def test_design_operating_characteristics_driven_by_the_twin():
+    from trialkit.design import simulate_operating_characteristics
+    from trialkit.simulate import twin_outcomes
+
+    oc = simulate_operating_characteristics(
+        [0.0, -10.0],
+        n_per_arm=150,
+        interim_per_arm=75,
+        futility_z=0.0,
+        alternative="less",
+        generator=twin_outcomes("combat_shine", "mean_sofa"),
+        n_sims=40,
+        seed=2,
+        progress=False,
+    )
+    assert oc["effect"].tolist() == [0.0, -10.0]
+    assert oc["n_sims"].tolist() == [40, 40]
+    # the twin has no analytic counterpart
+    assert oc["analytic_power"].isna().all()
+    # -10 on the latent scale is about -1.7 points (SD about 5): power about 0.8 at 150 per
+    # arm, against 0.025 under the null
+    assert oc["estimate"].iloc[1] > oc["estimate"].iloc[0] + 0.3
