@@ -1,5 +1,9 @@
 """trialkit.notebook: the recording and assumption helpers every analysis notebook shares."""
 
+import json
+import re
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -44,3 +48,34 @@ def test_show_assumptions_quotes_each_known_id_and_skips_unknown(monkeypatch):
     show_assumptions(load_spec("imicro"), "imicro-delta-death", "not-an-assumption")
     assert len(shown) == 1
     assert shown[0].startswith("> **Assumption `imicro-delta-death`.**")
+
+
+# -- what every committed analysis notebook must be (nbval re-checks the outputs) ----------
+
+NOTEBOOKS = sorted(Path(__file__).resolve().parents[1].joinpath("notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebook_is_parameterized_declared_and_fixed(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged `parameters` (papermill)"
+    params = "".join(tagged[0]["source"])
+    for name in ("trial", "data_dir", "out_dir"):
+        assert re.search(rf"^{name}\s*=", params, re.M), f"parameter {name} missing"
+    assert isinstance(nb["metadata"].get("trialkit", {}).get("requires"), list), (
+        "metadata trialkit.requires selects the trials the notebook runs for"
+    )
+    assert any(c.get("outputs") for c in code), "committed without outputs: nbval checks nothing"
+    for c in code:
+        assert "execution" not in c.get("metadata", {}), "execution timestamps in cell metadata"
+        blob = json.dumps(c.get("outputs", []))
+        assert not re.search(r"/(tmp|home|root|work)/|0x[0-9a-f]{8,}", blob), (
+            "an output shows a path or a memory address"
+        )
+    assert "papermill" not in nb["metadata"], "papermill run metadata (times, paths) committed"
+
+
+def test_the_notebooks_are_there():
+    assert len(NOTEBOOKS) >= 11
