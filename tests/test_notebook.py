@@ -75,6 +75,8 @@ def test_committed_notebook_is_parameterized_declared_and_fixed(path):
             "an output shows a path or a memory address"
         )
     assert "papermill" not in nb["metadata"], "papermill run metadata (times, paths) committed"
+    ids = [c.get("id") for c in nb["cells"]]
+    assert None not in ids and len(set(ids)) == len(ids), "cells need unique ids (nbformat 4.5)"
 
 
 def test_the_notebooks_are_there():
