@@ -1,0 +1,59 @@
+"""The input contract: read a trial's data folder, validate it, refuse what is wrong.
+
+A trial folder holds ``patients.csv``, ``daily.csv``, ``events.csv`` and the extra tables
+its spec names (``[tables]``). Every column is declared once, as a :class:`ColumnDef` in
+:data:`PATIENTS`, :data:`DAILY`, :data:`EVENTS` or :data:`EXTRA_COLUMNS`; the pandera
+schemas, the problem messages and the codebook (:func:`codebook_markdown`) are all built
+from these declarations, so the three cannot drift apart.
+
+Validation runs in three steps and collects every problem before raising one
+:class:`DataError`:
+
+1. reading (pandas): missing or empty file, missing column, text in a number column
+   (a decimal comma is named as such), impossible or non-ISO dates;
+2. per table (pandera, lazy): empty required cells, plausible ranges with unit hints,
+   0/1 flags, categories, whole numbers, duplicate keys;
+3. across tables (pandas): patients never randomized, rows after death or ICU
+   discharge, discharge after death.
+
+Each message names the file, the column, the file line numbers (header = line 1; the
+first five, then ``(+N more)``) and the rule. Files are opened read-only.
+"""
+
+from trialkit.schema.codebook import codebook_markdown
+from trialkit.schema.columns import (
+    CROSS_RULES,
+    DAILY,
+    DAY,
+    EVENTS,
+    EXTRA_COLUMNS,
+    NA_VALUES,
+    PATIENT_ID,
+    PATIENTS,
+    ColumnDef,
+    Kind,
+)
+from trialkit.schema.load import load_trial, validate_folder
+from trialkit.schema.schemas import daily_schema, events_schema, patients_schema
+from trialkit.schema.trial import DataError, Trial
+
+__all__ = [
+    "CROSS_RULES",
+    "DAILY",
+    "DAY",
+    "EVENTS",
+    "EXTRA_COLUMNS",
+    "NA_VALUES",
+    "PATIENTS",
+    "PATIENT_ID",
+    "ColumnDef",
+    "DataError",
+    "Kind",
+    "Trial",
+    "codebook_markdown",
+    "daily_schema",
+    "events_schema",
+    "load_trial",
+    "patients_schema",
+    "validate_folder",
+]

@@ -1,0 +1,233 @@
+"""Public entry points: load_trial and validate_folder."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+
+from trialkit.schema.checks import _cross_checks, _validate_table, _vasopressor_check
+from trialkit.schema.columns import (
+    _CORE_FILES,
+    _DAILY_KEY,
+    DAILY,
+    DAY,
+    EVENTS,
+    EXTRA_COLUMNS,
+    PATIENT_ID,
+    PATIENTS,
+    ColumnDef,
+    _extra_table_columns,
+    _with_arms,
+)
+from trialkit.schema.read import _read
+from trialkit.schema.trial import DataError, Trial
+from trialkit.spec import Spec, SpecError, load_spec
+
+
+def _resolve_spec(path: Path, spec: Spec | str | Path | None) -> Spec:
+    if isinstance(spec, Spec):
+        return spec
+    if spec is not None:
+        return load_spec(spec)
+    try:
+        return load_spec(path.name)
+    except SpecError as exc:
+        raise SpecError(
+            f"cannot tell which trial {path} holds: its folder name {path.name!r} is not a "
+            f"known spec; pass spec= (or --trial). {exc}"
+        ) from exc
+
+
+def _finish(df: pd.DataFrame, defs: Sequence[ColumnDef]) -> pd.DataFrame:
+    """Final dtypes of a valid table, with a fresh 0..n-1 index (in place: the frame is ours)."""
+    out = df
+    out.index = pd.RangeIndex(len(out))
+    for d in defs:
+        if d.name not in out:
+            continue
+        if d.kind == "day":
+            out[d.name] = out[d.name].astype("Int64")
+        elif d.kind == "flag":
+            out[d.name] = out[d.name].astype("int64")
+        elif d.kind == "number":
+            out[d.name] = out[d.name].astype("float64")
+        elif d.kind == "text" and d.nullable:
+            # Documented contract: empty text is "", never NaN (e.g. exclusion_reason).
+            out[d.name] = out[d.name].fillna("").astype(object)
+        elif d.kind in ("id", "text", "category"):
+            out[d.name] = out[d.name].astype(object)
+    return out
+
+
+def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial:
+    """Read and validate a trial's data folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        Folder with ``patients.csv``, ``daily.csv``, ``events.csv`` and the extra tables
+        named in the spec's ``[tables]``.
+    spec : Spec, str or Path, optional
+        The trial's spec, a spec id or a path to a spec file. Default: the folder's name
+        (``data/imicro`` -> ``"imicro"``).
+
+    Returns
+    -------
+    Trial
+        ``patient_id`` as text; days (``day``, ``death_day``, ...) as nullable ``Int64``;
+        0/1 flags as ``int64``; clinical values as ``float64``; ``randomized`` as
+        ``datetime64[ns]``; empty free text as ``""``. Each frame has a 0..n-1 index
+        (file line = index + 2 when the file has no blank lines).
+
+    Raises
+    ------
+    DataError
+        With every problem found; each names the file, column, lines and rule.
+    trialkit.spec.SpecError
+        If the spec cannot be found.
+
+    Notes
+    -----
+    Files are only read. Checks are vectorized: 10^6 daily rows load in a few seconds
+    (``benchmarks/bench_schema.py``). A quoted value spanning several lines would shift
+    the line numbers in messages.
+
+    Examples
+    --------
+    >>> from trialkit.schema import load_trial
+    >>> trial = load_trial("tests/fixtures/tiny", spec="imicro")
+    >>> trial.patients["arm"].value_counts().to_dict()
+    {'iloprost': 3, 'placebo': 3}
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise DataError(f"{path}: not a folder (expected a trial data folder)")
+    spec = _resolve_spec(path, spec)
+    problems: list[str] = []
+
+    patient_defs = _with_arms(PATIENTS, spec)
+    raw_p = _read(path / "patients.csv", "patients.csv", patient_defs, problems)
+    raw_d = _read(path / "daily.csv", "daily.csv", DAILY, problems)
+    raw_e = _read(path / "events.csv", "events.csv", EVENTS, problems)
+
+    def baseline(raw: pd.DataFrame) -> tuple[ColumnDef, ...]:
+        return patient_defs + tuple(EXTRA_COLUMNS[c] for c in raw if c in EXTRA_COLUMNS)
+
+    pdefs = baseline(raw_p) if raw_p is not None else patient_defs
+    patients = _validate_table(raw_p, "patients.csv", pdefs, problems)
+    daily = _validate_table(raw_d, "daily.csv", DAILY, problems, unique=_DAILY_KEY)
+    events = _validate_table(raw_e, "events.csv", EVENTS, problems, allow_empty=True)
+
+    tables: dict[str, pd.DataFrame] = {}
+    table_defs: dict[str, tuple[ColumnDef, ...]] = {}
+    for name, file in spec.tables.items():
+        raw_t = _read(path / file, file, (PATIENT_ID, DAY), problems)
+        if raw_t is None:
+            continue
+        defs = _extra_table_columns(raw_t.columns)
+        typed = _validate_table(raw_t, file, defs, problems, unique=_DAILY_KEY)
+        if typed is not None:
+            tables[name], table_defs[name] = typed, defs
+
+    if daily is not None:
+        _vasopressor_check(daily, problems)
+    if patients is not None and "patient_id" in patients:
+        others = {"daily.csv": daily, "events.csv": events}
+        others |= {spec.tables[n]: t for n, t in tables.items()}
+        _cross_checks(patients, {k: v for k, v in others.items() if v is not None}, problems)
+
+    if problems:
+        files = [*_CORE_FILES, *spec.tables.values()]
+        rank = {f: i for i, f in enumerate(files)}
+        # Stable: within a file, problems keep the order they were found in.
+        problems.sort(key=lambda m: rank.get(m.split(",")[0].split(":")[0], len(files)))
+        raise DataError(problems)
+    assert patients is not None and daily is not None and events is not None
+    return Trial(
+        patients=_finish(patients, pdefs),
+        daily=_finish(daily, DAILY),
+        events=_finish(_empty_typed(events, EVENTS), EVENTS),
+        spec=spec,
+        tables={n: _finish(t, table_defs[n]) for n, t in tables.items()},
+        path=path,
+    )
+
+
+def _empty_typed(df: pd.DataFrame, defs: Sequence[ColumnDef]) -> pd.DataFrame:
+    """A header-only table gets the dtypes a filled one would have."""
+    if len(df):
+        return df
+    dtypes = {"day": "float64", "flag": "float64", "number": "float64", "date": "datetime64[ns]"}
+    return df.astype({d.name: dtypes.get(d.kind, object) for d in defs if d.name in df})
+
+
+def validate_folder(
+    path: str | Path,
+    trial: Spec | str | Path | None = None,
+    stream: TextIO | None = None,
+) -> int:
+    """Check a data folder; print every problem (numbered) or a short summary.
+
+    Parameters
+    ----------
+    path : str or Path
+        The data folder.
+    trial : Spec, str or Path, optional
+        Spec, spec id or spec path; default the folder's name.
+    stream : text stream, optional
+        Where to print (default ``sys.stdout``).
+
+    Returns
+    -------
+    int
+        0 if the folder is valid, 1 otherwise (the exit status of ``trialkit validate``).
+
+    Examples
+    --------
+    >>> from trialkit.schema import validate_folder
+    >>> validate_folder("tests/fixtures/tiny", trial="imicro")  # doctest: +ELLIPSIS
+    tests/fixtures/tiny: valid data for I-MICRO
+    ...
+    0
+    """
+    out = sys.stdout if stream is None else stream
+    try:
+        t = load_trial(path, trial)
+    except DataError as exc:
+        n = len(exc.problems)
+        print(f"{path}: {n} problem{'s' if n != 1 else ''} found", file=out)
+        width = len(str(n))
+        for i, p in enumerate(exc.problems, 1):
+            print(f"{i:>{width}}. {p}", file=out)
+        return 1
+    except SpecError as exc:
+        print(f"{path}: {exc}", file=out)
+        return 1
+    print(_summary(t, path), file=out)
+    return 0
+
+
+def _summary(t: Trial, path: str | Path) -> str:
+    p = t.patients
+    arms = t.spec.arms
+
+    def per_arm(mask: pd.Series) -> str:
+        counts = p.loc[mask, "arm"].value_counts()
+        return ", ".join(f"{a} {int(counts.get(a, 0))}" for a in arms)
+
+    everyone = pd.Series(True, index=p.index)
+    died = p["death_day"].notna()
+    lines = [
+        f"{path}: valid data for {t.spec.name}",
+        f"  patients      {len(p)} ({per_arm(everyone)})",
+        f"  patient-days  {len(t.daily)} daily rows",
+        f"  events        {len(t.events)} ({int(t.events['serious'].sum())} serious)",
+        f"  deaths        {int(died.sum())} ({per_arm(died)})",
+    ]
+    for name, df in t.tables.items():
+        lines.append(f"  {name:<13} {len(df)} rows")
+    return "\n".join(lines)
