@@ -1025,6 +1025,28 @@ def test_logrank_arm_order_is_arm1_over_arm0():
     assert flipped.statistic.item() == pytest.approx(original.statistic.item())
 
 
+def test_logrank_matches_lifelines_logrank_test():
+    # logrank computes the statistic itself (no call to lifelines); lifelines' logrank_test
+    # is an independent implementation of the same chi-squared, here on untied continuous
+    # times and on the tied integer days of gen(20000).
+    from lifelines.statistics import logrank_test
+
+    rng = np.random.default_rng(7)
+    cont = pd.DataFrame(
+        {
+            "time": rng.exponential(10, 500),
+            "event": (rng.random(500) < 0.7).astype(int),
+            "group": rng.integers(0, 2, 500),
+        }
+    )
+    for d in (cont, SETS["gen20000"]):
+        g = d.group == 1
+        ref = logrank_test(d.time[g], d.time[~g], d.event[g], d.event[~g])
+        res = logrank(d.time, d.event, d.group)
+        assert res.statistic.item() == pytest.approx(ref.test_statistic, rel=1e-12)
+        assert res.p_value.item() == pytest.approx(ref.p_value, rel=1e-10)
+
+
 def test_logrank_no_events_warns():
     with pytest.warns(RuntimeWarning, match="no information"):
         res = logrank([1, 2, 3, 4], [0, 0, 0, 0], [0, 1, 0, 1])
