@@ -509,7 +509,7 @@ def win_statistics(
     large-sample variance of Bebu & Lachin (2016) and Dong et al. (2016), in the DeLong form.
     By the delta method, :math:`\mathrm{Var}(\log WR) = \sigma_w^2/p_w^2 + \sigma_l^2/p_l^2 -
     2\sigma_{wl}/(p_w p_l)`, :math:`\mathrm{Var}(NB) = \sigma_w^2 + \sigma_l^2 -
-    2\sigma_{wl}`, and :math:`\mathrm{Var}(\log WO) = \mathrm{Var}(NB)/(1 - NB^2)^2`. CIs are
+    2\sigma_{wl}`, and :math:`\mathrm{Var}(\log WO) = 4\,\mathrm{Var}(NB)/(1 - NB^2)^2`. CIs are
     Wald on the log scale for WR and WO, on the natural scale for NB; each p-value is the
     matching Wald test (not the Finkelstein-Schoenfeld permutation test). With one numeric
     level the win odds are :math:`U/(n_x n_y - U)` and :math:`NB = 2\theta - 1`, with
@@ -615,7 +615,7 @@ def _three_statistics(p_w, p_l, cov, conf_level, strata, common, where) -> list[
         wr = p_w / p_l if p_l > 0 else (math.inf if p_w > 0 else math.nan)
         var_lwr = var_w / p_w**2 + var_l / p_l**2 - 2 * cov_wl / (p_w * p_l)
         wo = (1 + nb) / (1 - nb) if nb < 1 else math.inf
-        var_lwo = var_nb / (1 - nb**2) ** 2
+        var_lwo = 4 * var_nb / (1 - nb**2) ** 2
     if p_w == 0 or p_l == 0:
         warnings.warn(
             f"{where}: arm 1 wins {'no' if p_w == 0 else 'every decided'} pair; the win ratio "
