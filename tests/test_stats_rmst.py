@@ -96,7 +96,8 @@ def test_difference_se_is_root_of_summed_variances(name):
 
 def test_by_hand():
     # Times 2, 3, 3+, 5, 8+, 10 (+ censored): S = 5/6 after 2, 5/6 * 4/5 = 2/3 after 3,
-    # 2/3 * 2/3 = 4/9 after 5. Area to tau = 6: 2*1 + 1*5/6 + 2*2/3 + 1*4/9 = 4.6111 (R: 4.61111111111111).
+    # 2/3 * 2/3 = 4/9 after 5. Area to tau = 6: 2*1 + 1*5/6 + 2*2/3 + 1*4/9 = 4.6111
+    # (R: 4.61111111111111).
     # Variance: areas after each event time to 6: after 5: 4/9; after 3: 2*2/3 + 4/9 = 16/9;
     # after 2: 5/6 + 16/9 = 47/18; hazard terms 1/(6*5), 1/(5*4), 1/(3*2).
     res = rmst([2, 3, 3, 5, 8, 10], [1, 1, 0, 1, 0, 1], tau=6).iloc[0]
@@ -129,4 +130,5 @@ def test_warns_when_tau_is_beyond_follow_up_of_a_curve_above_zero():
     # A curve that reached 0 is exact beyond its last time: no warning.
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert rmst([4, 6, 12], [1, 0, 1], tau=20)["estimate"].item() == pytest.approx(10)
+        # Area: 4 * 1 + 8 * 2/3 (S = 2/3 from day 4 to the last death on day 12).
+        assert rmst([4, 6, 12], [1, 0, 1], tau=20)["estimate"].item() == pytest.approx(4 + 16 / 3)
