@@ -1,120 +1,203 @@
-"""Benchmark: ``load_trial`` on 10^6 daily rows (50,000 patients x 20 ICU days).
+"""Benchmark: ``load_trial`` against the I/O floors measured in the same run.
 
-Writes a valid synthetic folder to a temporary directory, then times reading + every check
-(valid folder), and the same folder with 1% or all of the FiO2 cells given in percent (the
-error path, where pandera collects every failure case and trialkit builds the messages).
-Prints a table; no assertion. Run: ``.venv/bin/python benchmarks/bench_schema.py``.
+A valid synthetic folder (20 ICU days per patient) is written once per size into
+``/tmp/trialkit_bench_schema/<rows>/`` and reused by later runs. Each measurement runs in
+a fresh Python process, so that its peak memory (``ru_maxrss``) is that of the one thing it
+does; the table shows the peak and the part of it above the process after its imports.
+
+Floors, on the same ``daily.csv``: ``pyarrow.csv.read_csv`` (an Arrow table, no pandas
+frame) and ``pandas.read_csv`` (default C engine). ``load_trial`` reads and checks the
+three tables (patients, daily, events) and returns pandas frames with the documented
+dtypes. The error-path rows (1% or all of the FiO2 cells in percent) show the cost of
+collecting and wording every failure.
+
+Wall-clock seconds vary with other load on a shared machine; CPU seconds less so (both
+are shown; pyarrow reads with two threads, so its CPU time exceeds its wall time).
+Prints a table; no assertion. Run:
+``.venv/bin/python benchmarks/bench_schema.py [--rows 1e6,1e7] [--repeats 2]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
-N_PATIENTS, N_DAYS = 50_000, 20
-REPEATS = 2
+N_DAYS = 20
+ROOT = Path("/tmp/trialkit_bench_schema")
+VERSION = "2"  # bump when the generated data change
 
 
-def write_folder(root: Path, rng: np.random.Generator, *, percent_fio2: float = 0.0) -> None:
+def write_folder(root: Path, n_rows: int, seed: int = 20261123, percent_fio2: float = 0.0):
     """A valid folder; ``percent_fio2`` is the share of FiO2 cells written in percent."""
-    ids = np.array([f"P{i:06d}" for i in range(N_PATIENTS)])
+    rng = np.random.default_rng(seed)
+    n_patients = n_rows // N_DAYS
+    ids = pa.array([f"P{i:07d}" for i in range(n_patients)])
+    death = np.where(rng.random(n_patients) < 0.3, N_DAYS - 1, -1)
+    patients = {
+        "patient_id": ids,
+        "site": rng.choice(list("ABCDEF"), n_patients),
+        "arm": rng.choice(["iloprost", "placebo"], n_patients),
+        "randomized": np.full(n_patients, "2021-03-02"),
+        "mitt": np.ones(n_patients, np.int8),
+        "per_protocol": np.ones(n_patients, np.int8),
+        "exclusion_reason": pa.nulls(n_patients, pa.string()),
+        "age": rng.integers(18, 95, n_patients),
+        "sex": rng.choice(["F", "M"], n_patients),
+        "weight_kg": rng.normal(78, 15, n_patients).clip(40, 200).round(1),
+        "lactate_mmol_l": rng.gamma(3, 1.2, n_patients).clip(0, 39).round(1),
+        "death_day": pa.array(death, mask=death < 0),
+        "icu_discharge_day": pa.array(np.full(n_patients, N_DAYS - 1), mask=death >= 0),
+        "last_contact_day": np.where(death >= 0, death, 90),
+        "withdrawn": np.zeros(n_patients, np.int8),
+        "withdrawal_reason": pa.nulls(n_patients, pa.string()),
+    }
+    pacsv.write_csv(pa.table(patients), root / "patients.csv")
+    # Written in slices: the whole daily table as Arrow would need several GB at 10^7 rows.
+    step = 50_000
+    writer = None
+    for start in range(0, n_patients, step):
+        part = ids[start : start + step]
+        k = len(part) * N_DAYS
+        fio2 = rng.uniform(0.21, 1, k).round(2)
+        fio2[rng.random(k) < percent_fio2] *= 100
+        norepinephrine = rng.exponential(0.2, k).clip(0, 4).round(2) * (rng.random(k) < 0.6)
+        table = pa.table(
+            {
+                "patient_id": pa.array(np.repeat(np.asarray(part, dtype=object), N_DAYS)),
+                "day": np.tile(np.arange(N_DAYS), len(part)),
+                "pao2_mmhg": rng.uniform(40, 400, k).round(),
+                "fio2": fio2,
+                "mech_vent": rng.integers(0, 2, k),
+                "platelets_10e9_l": rng.uniform(5, 500, k).round(),
+                "bilirubin_mg_dl": rng.gamma(2, 1, k).clip(0, 50).round(1),
+                "map_mmhg": rng.uniform(40, 110, k).round(),
+                "norepinephrine_ug_kg_min": norepinephrine,
+                "epinephrine_ug_kg_min": np.zeros(k),
+                "dopamine_ug_kg_min": np.zeros(k),
+                "dobutamine_ug_kg_min": np.zeros(k),
+                "gcs": rng.integers(3, 16, k),
+                "creatinine_mg_dl": rng.gamma(2, 0.8, k).clip(0, 20).round(2),
+                "urine_ml_24h": rng.uniform(0, 4000, k).round(),
+                "rrt": rng.integers(0, 2, k),
+                "vasopressor": (norepinephrine > 0).astype(np.int64),
+            }
+        )
+        if writer is None:
+            writer = pacsv.CSVWriter(root / "daily.csv", table.schema)
+        writer.write_table(table)
+    assert writer is not None
+    writer.close()
+    n_events = max(n_patients // 10, 10)
     pd.DataFrame(
         {
-            "patient_id": ids,
-            "site": rng.choice(list("ABCDEF"), N_PATIENTS),
-            "arm": rng.choice(["iloprost", "placebo"], N_PATIENTS),
-            "randomized": "2021-03-02",
-            "mitt": 1,
-            "per_protocol": 1,
-            "exclusion_reason": "",
-            "age": rng.integers(18, 95, N_PATIENTS),
-            "sex": rng.choice(["F", "M"], N_PATIENTS),
-            "weight_kg": rng.normal(78, 15, N_PATIENTS).clip(40, 200).round(1),
-            "lactate_mmol_l": rng.gamma(3, 1.2, N_PATIENTS).clip(0, 39).round(1),
-            "death_day": "",
-            "icu_discharge_day": N_DAYS,
-            "last_contact_day": 90,
-            "withdrawn": 0,
-            "withdrawal_reason": "",
-        }
-    ).to_csv(root / "patients.csv", index=False)
-    n = N_PATIENTS * N_DAYS
-    fio2 = rng.uniform(0.21, 1, n).round(2)
-    fio2[rng.random(n) < percent_fio2] *= 100
-    norepinephrine = rng.exponential(0.2, n).clip(0, 4).round(2) * (rng.random(n) < 0.6)
-    pd.DataFrame(
-        {
-            "patient_id": np.repeat(ids, N_DAYS),
-            "day": np.tile(np.arange(N_DAYS), N_PATIENTS),
-            "pao2_mmhg": rng.uniform(40, 400, n).round(),
-            "fio2": fio2,
-            "mech_vent": rng.integers(0, 2, n),
-            "platelets_10e9_l": rng.uniform(5, 500, n).round(),
-            "bilirubin_mg_dl": rng.gamma(2, 1, n).clip(0, 50).round(1),
-            "map_mmhg": rng.uniform(40, 110, n).round(),
-            "norepinephrine_ug_kg_min": norepinephrine,
-            "epinephrine_ug_kg_min": 0.0,
-            "dopamine_ug_kg_min": 0.0,
-            "dobutamine_ug_kg_min": 0.0,
-            "gcs": rng.integers(3, 16, n),
-            "creatinine_mg_dl": rng.gamma(2, 0.8, n).clip(0, 20).round(2),
-            "urine_ml_24h": rng.uniform(0, 4000, n).round(),
-            "rrt": rng.integers(0, 2, n),
-            "vasopressor": (norepinephrine > 0).astype(int),
-        }
-    ).to_csv(root / "daily.csv", index=False)
-    pd.DataFrame(
-        {
-            "patient_id": ids[:5000],
-            "day": rng.integers(0, N_DAYS, 5000),
+            "patient_id": np.asarray(ids[:n_events], dtype=object),
+            "day": rng.integers(0, N_DAYS - 1, n_events),
             "term": "Bleeding",
-            "serious": rng.integers(0, 2, 5000),
-            "related": rng.integers(0, 2, 5000),
+            "serious": rng.integers(0, 2, n_events),
+            "related": rng.integers(0, 2, n_events),
         }
     ).to_csv(root / "events.csv", index=False)
 
 
-_MEASURE = """
+def folder(n_rows: int, percent_fio2: float = 0.0) -> Path:
+    """The folder for this size and case, written on first use and reused afterwards."""
+    root = ROOT / f"{n_rows}" / (f"fio2_{percent_fio2:g}" if percent_fio2 else "valid")
+    # The spec is picked by name in load_trial(..., spec="imicro"); the folder name is free.
+    marker = root / f".version-{VERSION}"
+    if not marker.exists():
+        root.mkdir(parents=True, exist_ok=True)
+        write_folder(root, n_rows, percent_fio2=percent_fio2)
+        marker.touch()
+    return root
+
+
+_MEASURE = r"""
 import resource, sys, time
-from trialkit.schema import DataError, load_trial
+what, where = sys.argv[1], sys.argv[2]
+if what == "load_trial":
+    from trialkit.schema import DataError, load_trial
+elif what == "pyarrow":
+    import pyarrow.csv
+else:
+    import pandas
+def rss_mb():
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
+base = rss_mb()
 start, cpu = time.perf_counter(), time.process_time()
-try:
-    outcome = f"{len(load_trial(sys.argv[1], spec='imicro').daily):,} daily rows loaded"
-except DataError as exc:
-    outcome = f"{len(exc.problems)} problem(s) reported"
+if what == "load_trial":
+    try:
+        outcome = f"{len(load_trial(where, spec='imicro').daily):,} daily rows loaded"
+    except DataError as exc:
+        outcome = f"{len(exc.problems)} problem(s) reported"
+elif what == "pyarrow":
+    outcome = f"{pyarrow.csv.read_csv(where + '/daily.csv').num_rows:,} rows (Arrow table)"
+else:
+    outcome = f"{len(pandas.read_csv(where + '/daily.csv')):,} rows (pandas frame)"
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"{seconds:.2f}|{cpu:.2f}|{peak:.0f}|{outcome}")
+print(f"{seconds:.2f}|{cpu:.2f}|{peak:.0f}|{peak - base:.0f}|{outcome}")
 """
 
 
-def main() -> None:
-    rng = np.random.default_rng(20261123)
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        cases = (("valid folder", 0.0), ("1% FiO2 in percent", 0.01), ("all FiO2 in percent", 1.0))
-        for i, (label, share) in enumerate(cases):
-            root = Path(tmp) / f"case{i}"
-            root.mkdir()
-            write_folder(root, rng, percent_fio2=share)
-            for _ in range(REPEATS):
-                # A fresh process per run: its peak memory is load_trial's, not the writer's.
-                res = subprocess.run(
-                    [sys.executable, "-c", _MEASURE, str(root)],
-                    capture_output=True, text=True, check=True,
-                )  # fmt: skip
-                seconds, cpu, peak, outcome = res.stdout.strip().split("|")
-                rows.append((label, float(seconds), float(cpu), float(peak), outcome))
-    print(f"load_trial, {N_PATIENTS:,} patients x {N_DAYS} days = {N_PATIENTS * N_DAYS:,} rows")
-    print("(wall-clock seconds vary with other load on the machine; CPU seconds less so)")
-    print(f"{'case':<22}{'wall s':>8}{'CPU s':>8}{'peak MB':>9}  outcome")
-    for label, seconds, cpu, peak, outcome in rows:
-        print(f"{label:<22}{seconds:>8.2f}{cpu:>8.2f}{peak:>9.0f}  {outcome}")
+def measure(what: str, root: Path) -> tuple[float, float, float, float, str]:
+    res = subprocess.run(
+        [sys.executable, "-c", _MEASURE, what, str(root)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    seconds, cpu, peak, above, outcome = res.stdout.strip().split("|")
+    return float(seconds), float(cpu), float(peak), float(above), outcome
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", default="1e6,1e7", help="daily rows, comma-separated")
+    parser.add_argument("--repeats", type=int, default=2, help="runs per measurement (median)")
+    args = parser.parse_args(argv)
+    sizes = [int(float(s)) for s in args.rows.split(",")]
+    table = []
+    for n in sizes:
+        cases = [("valid folder", 0.0)]
+        if n <= 1_000_000:
+            cases += [("1% FiO2 in percent", 0.01), ("all FiO2 in percent", 1.0)]
+        for label, share in cases:
+            root = folder(n, share)
+            csv_mb = (root / "daily.csv").stat().st_size / 2**20
+            whats = ["pyarrow", "pandas", "load_trial"] if share == 0 else ["load_trial"]
+            runs: dict[str, list] = {w: [] for w in whats}
+            for _ in range(args.repeats):
+                for w in whats:  # interleaved: a burst of load on the machine hits all three
+                    runs[w].append(measure(w, root))
+            for w in whats:
+                r = runs[w]
+                med = [float(np.median([x[i] for x in r])) for i in range(4)]
+                table.append((n, csv_mb, label, w, *med, r[-1][4]))
+    print(
+        f"load_trial vs the I/O floors ({N_DAYS} ICU days per patient; medians of "
+        f"{args.repeats} run(s), each in a fresh process)"
+    )
+    print("(peak = ru_maxrss of the process; above = peak minus the process after imports)")
+    head = f"{'rows':>11} {'csv MB':>7}  {'case':<20}{'reader':<11}"
+    print(head + f"{'wall s':>8}{'CPU s':>8}{'peak MB':>9}{'above MB':>9}  outcome")
+    floors: dict[int, tuple[float, float]] = {}
+    for n, csv_mb, label, w, wall, cpu, peak, above, outcome in table:
+        if w == "pyarrow":
+            floors[n] = (wall, above)
+        print(f"{n:>11,} {csv_mb:>7.0f}  {label:<20}{w:<11}{wall:>8.2f}{cpu:>8.2f}{peak:>9.0f}"
+              f"{above:>9.0f}  {outcome}")  # fmt: skip
+    for n, csv_mb, label, w, wall, _, _, above, _ in table:
+        if w == "load_trial" and label == "valid folder" and n in floors:
+            fw, fm = floors[n]
+            print(f"{n:>11,} rows: load_trial / pyarrow.csv.read_csv = {wall / fw:.2f}x wall; "
+                  f"memory above imports {above:.0f} MB = {above / csv_mb:.2f}x the CSV "
+                  f"({fm / csv_mb:.2f}x for pyarrow's Arrow table)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -109,10 +109,19 @@ def _catecholamine(name: str, drug: str, hi: float) -> ColumnDef:
 
 PATIENT_ID = ColumnDef("patient_id", "id", "Patient identifier (text; unique in patients.csv)")
 
+#: The largest day after randomization accepted in any day column: ten years, past the
+#: follow-up of any trial. A larger day is a typing or unit error (a date, or hours, written
+#: as a day); without a bound, ``death_day = 1e308`` would pass and break every day count.
+MAX_DAY = 3653
+
 _DAY_BELOW = "a negative day is before randomization: day 0 is the randomization day"
+_DAY_ABOVE = (
+    f"a day above {MAX_DAY} (ten years after randomization) is not a trial day: a date, "
+    "hours or a typing error?"
+)
 DAY = ColumnDef(
-    "day", "day", "Day after randomization (day 0 = randomization day)", "days", 0,
-    below=_DAY_BELOW,
+    "day", "day", "Day after randomization (day 0 = randomization day)", "days", 0, MAX_DAY,
+    below=_DAY_BELOW, hint=_DAY_ABOVE,
 )  # fmt: skip
 
 PATIENTS: tuple[ColumnDef, ...] = (
@@ -139,18 +148,19 @@ PATIENTS: tuple[ColumnDef, ...] = (
     ),
     ColumnDef(
         "death_day", "day", "Day of death after randomization; empty if alive at last contact",
-        "days", 0, nullable=True,
+        "days", 0, MAX_DAY, nullable=True, hint=_DAY_ABOVE,
         below="a negative death_day is a death before randomization (day 0 = randomization)",
     ),
     ColumnDef(
         "icu_discharge_day", "day",
         "Day of discharge alive from ICU; empty if died in ICU (or in ICU at last contact)",
-        "days", 0, nullable=True,
+        "days", 0, MAX_DAY, nullable=True, hint=_DAY_ABOVE,
         below="a negative icu_discharge_day is a discharge before randomization",
     ),
     ColumnDef(
         "last_contact_day", "day", "Day of last contact (end of follow-up if complete)",
-        "days", 0, below="a negative last_contact_day is before randomization",
+        "days", 0, MAX_DAY, hint=_DAY_ABOVE,
+        below="a negative last_contact_day is before randomization",
     ),
     ColumnDef("withdrawn", "flag", "1 if consent was withdrawn"),
     ColumnDef(
@@ -215,7 +225,8 @@ DAILY: tuple[ColumnDef, ...] = (
 EVENTS: tuple[ColumnDef, ...] = (
     PATIENT_ID,
     ColumnDef(
-        "day", "day", "Day of onset after randomization", "days", 0, below=_DAY_BELOW
+        "day", "day", "Day of onset after randomization", "days", 0, MAX_DAY,
+        below=_DAY_BELOW, hint=_DAY_ABOVE,
     ),
     ColumnDef("term", "text", "Adverse event term (e.g. MedDRA preferred term)"),
     ColumnDef("serious", "flag", "1 if serious (SAE)"),
@@ -241,17 +252,37 @@ EXTRA_COLUMNS: dict[str, ColumnDef] = {
     )
 }  # fmt: skip
 
-#: Rules across columns and tables, as stated in messages and in the codebook.
+#: Rules across columns and tables, as stated in messages and in the codebook. A rule
+#: named in :data:`WARNING_RULES` is a warning (collected in ``Trial.warnings``); every
+#: other is an error (the folder is refused).
 CROSS_RULES: dict[str, str] = {
     "unknown_patient": "every patient_id must be a randomized patient listed in patients.csv",
     "after_death": "no daily rows after the patient's death_day in patients.csv",
     "after_discharge": "daily.csv holds ICU days only: no rows after icu_discharge_day",
     "event_after_death": "no event after the patient's death_day in patients.csv",
     "discharge_after_death": "ICU discharge alive cannot come after death_day",
+    "contact_before_death": (
+        "last_contact_day cannot come before death_day: the day of death is the last contact"
+    ),
+    "contact_before_discharge": (
+        "last_contact_day cannot come before icu_discharge_day: the discharge is a contact"
+    ),
     "vasopressor_dose": (
         "vasopressor must be 1 on a day with a norepinephrine or epinephrine dose above 0"
     ),
+    "no_baseline_row": (
+        "every patient of the analysed population has a daily row on day 0 (the baseline)"
+    ),
+    "missing_icu_day": (
+        "daily.csv has a row for every day in ICU, from day 0 to the day before ICU discharge "
+        "or death (or, without either, to the patient's last row)"
+    ),
 }
+
+#: The rules of :data:`CROSS_RULES` that are warnings: the data are possible and the
+#: endpoint rules say what happens (a missing value, an average over fewer days), but the
+#: user must learn it. Errors are contradictions that no rule can resolve.
+WARNING_RULES: frozenset[str] = frozenset({"no_baseline_row", "missing_icu_day"})
 
 _CORE_FILES = ("patients.csv", "daily.csv", "events.csv")
 _DAILY_KEY = ("patient_id", "day")  # one row per patient per day (daily and extra tables)

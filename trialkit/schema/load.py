@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
 import pandas as pd
 
-from trialkit.schema.checks import _cross_checks, _validate_table, _vasopressor_check
+from trialkit.schema.checks import _validate_table
 from trialkit.schema.columns import (
     _CORE_FILES,
     _DAILY_KEY,
@@ -23,7 +24,9 @@ from trialkit.schema.columns import (
     _extra_table_columns,
     _with_arms,
 )
-from trialkit.schema.read import _read
+from trialkit.schema.cross import consistency_warnings, cross_checks, vasopressor_check
+from trialkit.schema.read import find_file, read_table
+from trialkit.schema.source import Source
 from trialkit.schema.trial import DataError, Trial
 from trialkit.spec import Spec, SpecError, load_spec
 
@@ -43,23 +46,30 @@ def _resolve_spec(path: Path, spec: Spec | str | Path | None) -> Spec:
 
 
 def _finish(df: pd.DataFrame, defs: Sequence[ColumnDef]) -> pd.DataFrame:
-    """Final dtypes of a valid table, with a fresh 0..n-1 index (in place: the frame is ours)."""
+    """Final dtypes of a valid table, with a fresh 0..n-1 index (in place: the frame is ours).
+
+    A column is replaced only when its dtype changes: replacing one column of a block
+    splits the block, and the numbers must stay in one float64 block.
+    """
     out = df
     out.index = pd.RangeIndex(len(out))
     for d in defs:
         if d.name not in out:
             continue
-        if d.kind == "day":
-            out[d.name] = out[d.name].astype("Int64")
-        elif d.kind == "flag":
-            out[d.name] = out[d.name].astype("int64")
-        elif d.kind == "number":
-            out[d.name] = out[d.name].astype("float64")
+        s = out[d.name]
+        if d.kind == "day" and s.dtype != "Int64":
+            if s.dtype == np.int64:  # no missing day: wrap the values, no copy
+                s = pd.arrays.IntegerArray(s.to_numpy(), np.zeros(len(s), dtype=bool))
+            out[d.name] = pd.array(s, dtype="Int64")
+        elif d.kind == "flag" and s.dtype != np.int64:
+            out[d.name] = s.astype("int64")
+        elif d.kind == "number" and s.dtype != np.float64:
+            out[d.name] = s.astype("float64")
         elif d.kind == "text" and d.nullable:
             # Documented contract: empty text is "", never NaN (e.g. exclusion_reason).
-            out[d.name] = out[d.name].fillna("").astype(object)
-        elif d.kind in ("id", "text", "category"):
-            out[d.name] = out[d.name].astype(object)
+            out[d.name] = s.astype(object).fillna("")
+        elif d.kind in ("id", "text", "category") and s.dtype != object:
+            out[d.name] = s.astype(object)  # a categorical patient_id: shared str objects
     return out
 
 
@@ -70,7 +80,8 @@ def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial
     ----------
     path : str or Path
         Folder with ``patients.csv``, ``daily.csv``, ``events.csv`` and the extra tables
-        named in the spec's ``[tables]``.
+        named in the spec's ``[tables]``. Any of them may be a Parquet file instead
+        (``daily.parquet`` for ``daily.csv``), checked by the same rules.
     spec : Spec, str or Path, optional
         The trial's spec, a spec id or a path to a spec file. Default: the folder's name
         (``data/imicro`` -> ``"imicro"``).
@@ -78,23 +89,30 @@ def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial
     Returns
     -------
     Trial
-        ``patient_id`` as text; days (``day``, ``death_day``, ...) as nullable ``Int64``;
-        0/1 flags as ``int64``; clinical values as ``float64``; ``randomized`` as
-        ``datetime64[ns]``; empty free text as ``""``. Each frame has a 0..n-1 index
-        (file line = index + 2 when the file has no blank lines).
+        ``patient_id`` as text (``object``); days (``day``, ``death_day``, ...) as
+        nullable ``Int64``; 0/1 flags as ``int64``; clinical values as ``float64``;
+        ``randomized`` as ``datetime64[ns]``; empty free text as ``""``. The clinical
+        values of a table share one float64 block and its flags one int64 block, in the
+        file's column order. Each frame has a 0..n-1 index in file order (file line =
+        index + 2 when the file has no blank lines and no line break inside a quoted
+        value). ``Trial.warnings`` lists what is valid but changes the analysis (an
+        analysed patient without a day-0 row, ICU days without a row): each names the
+        file, column, count, examples and what the endpoint rules do with it.
 
     Raises
     ------
     DataError
-        With every problem found; each names the file, column, lines and rule.
+        With every problem found; each names the file, column, lines (CSV; header = line
+        1, physical lines) or rows (Parquet; 1 = the first row) and rule.
     trialkit.spec.SpecError
         If the spec cannot be found.
 
     Notes
     -----
-    Files are only read. Checks are vectorized: 10^6 daily rows load in a few seconds
-    (``benchmarks/bench_schema.py``). A quoted value spanning several lines would shift
-    the line numbers in messages.
+    Files are only read. CSV files are read by ``pyarrow.csv`` (multithreaded), ids
+    dictionary-encoded, and every check is vectorized (O(n) in the rows, a hash of the
+    distinct ids only): 10^7 daily rows load within about twice pyarrow's own read time
+    (``benchmarks/bench_schema.py``).
 
     Examples
     --------
@@ -102,47 +120,69 @@ def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial
     >>> trial = load_trial("tests/fixtures/tiny", spec="imicro")
     >>> trial.patients["arm"].value_counts().to_dict()
     {'iloprost': 3, 'placebo': 3}
+    >>> trial.warnings
+    ()
     """
     path = Path(path)
     if not path.is_dir():
         raise DataError(f"{path}: not a folder (expected a trial data folder)")
     spec = _resolve_spec(path, spec)
     problems: list[str] = []
+    sources: dict[str, Source] = {}
+
+    def read(file: str, defs: Sequence[ColumnDef]) -> pd.DataFrame | None:
+        found = find_file(path, file, problems)
+        if found is None:
+            return None
+        raw, sources[file] = read_table(found, defs, problems)
+        return raw
 
     patient_defs = _with_arms(PATIENTS, spec)
-    raw_p = _read(path / "patients.csv", "patients.csv", patient_defs, problems)
-    raw_d = _read(path / "daily.csv", "daily.csv", DAILY, problems)
-    raw_e = _read(path / "events.csv", "events.csv", EVENTS, problems)
+    raw_p = read("patients.csv", patient_defs)
+    raw_d = read("daily.csv", DAILY)
+    raw_e = read("events.csv", EVENTS)
 
     def baseline(raw: pd.DataFrame) -> tuple[ColumnDef, ...]:
         return patient_defs + tuple(EXTRA_COLUMNS[c] for c in raw if c in EXTRA_COLUMNS)
 
     pdefs = baseline(raw_p) if raw_p is not None else patient_defs
-    patients = _validate_table(raw_p, "patients.csv", pdefs, problems)
-    daily = _validate_table(raw_d, "daily.csv", DAILY, problems, unique=_DAILY_KEY)
-    events = _validate_table(raw_e, "events.csv", EVENTS, problems, allow_empty=True)
+    patients = _validate_table(raw_p, sources.get("patients.csv"), pdefs, problems)
+    daily = _validate_table(raw_d, sources.get("daily.csv"), DAILY, problems, unique=_DAILY_KEY)
+    events = _validate_table(raw_e, sources.get("events.csv"), EVENTS, problems, allow_empty=True)
 
     tables: dict[str, pd.DataFrame] = {}
     table_defs: dict[str, tuple[ColumnDef, ...]] = {}
     for name, file in spec.tables.items():
-        raw_t = _read(path / file, file, (PATIENT_ID, DAY), problems)
+        raw_t = read(file, (PATIENT_ID, DAY))
         if raw_t is None:
             continue
         defs = _extra_table_columns(raw_t.columns)
-        typed = _validate_table(raw_t, file, defs, problems, unique=_DAILY_KEY)
+        typed = _validate_table(raw_t, sources[file], defs, problems, unique=_DAILY_KEY)
         if typed is not None:
             tables[name], table_defs[name] = typed, defs
 
     if daily is not None:
-        _vasopressor_check(daily, problems)
+        vasopressor_check(daily, sources["daily.csv"], problems)
+    found_warnings: list[str] = []
     if patients is not None and "patient_id" in patients:
         others = {"daily.csv": daily, "events.csv": events}
         others |= {spec.tables[n]: t for n, t in tables.items()}
-        _cross_checks(patients, {k: v for k, v in others.items() if v is not None}, problems)
+        pts, codes = cross_checks(
+            patients,
+            sources["patients.csv"],
+            {k: (v, sources[k]) for k, v in others.items() if v is not None},
+            problems,
+        )
+        if not problems and daily is not None and "daily.csv" in codes:
+            found_warnings = consistency_warnings(
+                pts, sources["patients.csv"], daily, sources["daily.csv"],
+                codes["daily.csv"], spec,
+            )  # fmt: skip
 
     if problems:
         files = [*_CORE_FILES, *spec.tables.values()]
         rank = {f: i for i, f in enumerate(files)}
+        rank |= {s.file: rank[k] for k, s in sources.items() if k in rank}
         # Stable: within a file, problems keep the order they were found in.
         problems.sort(key=lambda m: rank.get(m.split(",")[0].split(":")[0], len(files)))
         raise DataError(problems)
@@ -154,6 +194,7 @@ def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial
         spec=spec,
         tables={n: _finish(t, table_defs[n]) for n, t in tables.items()},
         path=path,
+        warnings=tuple(found_warnings),
     )
 
 
@@ -170,7 +211,7 @@ def validate_folder(
     trial: Spec | str | Path | None = None,
     stream: TextIO | None = None,
 ) -> int:
-    """Check a data folder; print every problem (numbered) or a short summary.
+    """Check a data folder; print every problem (numbered), or a summary and the warnings.
 
     Parameters
     ----------
@@ -184,7 +225,8 @@ def validate_folder(
     Returns
     -------
     int
-        0 if the folder is valid, 1 otherwise (the exit status of ``trialkit validate``).
+        0 if the folder is valid (warnings or not), 1 otherwise (the exit status of
+        ``trialkit validate``).
 
     Examples
     --------
@@ -208,6 +250,13 @@ def validate_folder(
         print(f"{path}: {exc}", file=out)
         return 1
     print(_summary(t, path), file=out)
+    if t.warnings:
+        n = len(t.warnings)
+        print(f"{n} warning{'s' if n != 1 else ''} (valid data; the report shows "
+              f"{'them' if n != 1 else 'it'} too):", file=out)  # fmt: skip
+        width = len(str(n))
+        for i, w in enumerate(t.warnings, 1):
+            print(f"{i:>{width}}. {w}", file=out)
     return 0
 
 

@@ -9,13 +9,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from trialkit.schema.columns import ColumnDef, _num
-
-
-def _lines(lines: ArrayLike) -> str:
-    ordered = np.unique(np.asarray(lines, dtype=np.int64))
-    head = ", ".join(str(x) for x in ordered[:5])
-    more = f" (+{len(ordered) - 5} more)" if len(ordered) > 5 else ""
-    return f"{'line' if len(ordered) == 1 else 'lines'} {head}{more}"
+from trialkit.schema.source import Source
 
 
 def _show(value: object) -> str:
@@ -35,18 +29,24 @@ def _found(values: ArrayLike, most: int = 3) -> str:
 
 
 def _problem(
-    file: str,
+    src: Source | str,
     column: str | None,
     rule: str,
-    lines: ArrayLike | None = None,
+    rows: ArrayLike | None = None,
     found: ArrayLike | None = None,
 ) -> str:
+    """``"<file>, column <c>, line(s) <n>: <rule> (found <values>)"``.
+
+    ``rows`` are row positions (0..n-1 in file order) of ``src``, worded as its file lines
+    (CSV) or row numbers (Parquet); with ``src`` a bare file name they are left out.
+    """
+    file = src if isinstance(src, str) else src.file
     if column is None:
         where = file
     else:
         where = f"{file}, {'columns' if ', ' in column else 'column'} {column}"
-    if lines is not None:
-        where += f", {_lines(lines)}"
+    if rows is not None and not isinstance(src, str):
+        where += f", {src.label(rows)}"
     text = f"{where}: {rule}"
     if found is not None:
         text += f" (found {_found(found)})"
@@ -93,7 +93,7 @@ def _rule(d: ColumnDef | None, column: str, check: str, values: pd.Series) -> st
 
 def _messages(
     fc: pd.DataFrame,
-    file: str,
+    src: Source,
     defs: Sequence[ColumnDef],
     skip: dict[str, pd.Index],
 ) -> list[str]:
@@ -110,23 +110,23 @@ def _messages(
             lambda v: " day ".join(_num(x) if isinstance(x, float) else str(x) for x in v)
         )
         rule = f"duplicate ({keys}): one row per patient per day"
-        out.append((len(order), _problem(file, keys, rule, dup_rows["index"], found)))
+        out.append((len(order), _problem(src, keys, rule, dup_rows["index"], found)))
     rest = fc[fc["check"] != "multiple_fields_uniqueness"]
     for (column, check), grp in rest.groupby(["column", "check"], sort=False):
-        lines = pd.Index(grp["index"].astype(int))
+        rows = pd.Index(grp["index"].astype(int))
         if column in skip:
-            lines = lines.difference(skip[column])
-            grp = grp[grp["index"].astype(int).isin(lines)]
-        if not len(lines):
+            rows = rows.difference(skip[column])
+            grp = grp[grp["index"].astype(int).isin(rows)]
+        if not len(rows):
             continue
         values = grp["failure_case"]
         rule = _rule(by_name.get(column), column, check, values)
         found = None if check == "not_nullable" else values
-        out.append((order.get(column, len(order)), _problem(file, column, rule, lines, found)))
+        out.append((order.get(column, len(order)), _problem(src, column, rule, rows, found)))
     return [m for _, m in sorted(out, key=lambda t: t[0])]
 
 
-def _report(problems: list[str], file: str, col: str, cells: pd.Series, rule: str) -> None:
-    """One problem for these offending cells (index = file line), if there are any."""
+def _report(problems: list[str], src: Source, col: str, cells: pd.Series, rule: str) -> None:
+    """One problem for these offending cells (index = row positions), if there are any."""
     if len(cells):
-        problems.append(_problem(file, col, rule, cells.index, cells))
+        problems.append(_problem(src, col, rule, cells.index, cells))

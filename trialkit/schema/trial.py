@@ -26,6 +26,11 @@ class Trial:
     """A validated trial: the three tables of the data model plus the trial's extra tables.
 
     Frames are never modified by trialkit; derivations return new frames.
+
+    ``warnings`` holds what :func:`~trialkit.schema.load_trial` found valid but worth
+    knowing, one sentence each: the file and column, how many patients or rows, a few
+    examples (ids, days or lines) and what the endpoint rules do with it (e.g. "Without a
+    baseline score delta_sofa is missing for them"). Empty when there is nothing to say.
     """
 
     patients: pd.DataFrame
@@ -34,3 +39,4 @@ class Trial:
     spec: Spec
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     path: Path | None = None
+    warnings: tuple[str, ...] = ()
