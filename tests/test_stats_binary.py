@@ -474,11 +474,39 @@ def test_fisher_test_imicro_published_p():
     assert round(fisher_exact(17, 114, 8, 122).p_value.item(), 3) == 0.055
 
 
-def test_fisher_single_possible_table():
-    # No events at all: every margin is fixed, the data carry no information on the OR.
-    res = fisher_exact(0, 10, 0, 12)
-    assert np.isnan(res.estimate.item()) and res.ci_low.item() == 0 and res.p_value.item() == 1
-    assert res.ci_high.item() == INF
+# Rscript tests/R/binary.R, last block: fisher.test on tables whose margins allow one table.
+FISHER_SINGLE_TABLE = {
+    (0, 3, 0, 4): dict(estimate=0, conf_int=(0, INF), p=1),
+    (3, 3, 4, 4): dict(estimate=0, conf_int=(0, INF), p=1),
+    (0, 10, 0, 12): dict(estimate=0, conf_int=(0, INF), p=1),
+}
+
+
+@pytest.mark.parametrize("counts", sorted(FISHER_SINGLE_TABLE))
+@pytest.mark.parametrize("func", ["fisher_exact", "odds_ratio_exact"])
+def test_fisher_test_single_possible_table(counts, func):
+    # No event in either arm (or all events): every margin is fixed, the conditional
+    # likelihood is flat in the odds ratio. conf.int and p.value agree with R; R's
+    # estimate 0 is its mle() edge rule (x == lo tested first), so trialkit returns NaN
+    # and says so.
+    ref = FISHER_SINGLE_TABLE[counts]
+    with pytest.warns(
+        RuntimeWarning, match=r"only one table.*fisher\.test reports the estimate as 0"
+    ):
+        if func == "fisher_exact":
+            res = fisher_exact(*counts)
+        else:
+            res = odds_ratio(*counts, method="exact")
+    assert (res.ci_low.item(), res.ci_high.item()) == ref["conf_int"]
+    assert res.p_value.item() == ref["p"]
+    assert np.isnan(res.estimate.item()) and ref["estimate"] == 0
+
+
+def test_fisher_single_table_warning_names_the_caller():
+    with pytest.warns(RuntimeWarning, match="^odds_ratio: only one table"):
+        odds_ratio(0, 3, 0, 4, method="exact")
+    with pytest.warns(RuntimeWarning, match="^fisher_exact: only one table"):
+        fisher_exact(0, 3, 0, 4)
 
 
 # -- risk difference ----------------------------------------------------------------------------

@@ -676,8 +676,6 @@ def test_bad_input_raises(func):
         func(d, "nope", "arm")
     with pytest.raises(ValueError, match="empty"):
         func(d.iloc[:0], "y", "arm")
-    with pytest.raises(ValueError, match="missing values"):
-        func(d.assign(y=d.y.where(d.index != 3)), "y", "arm")
     with pytest.raises(ValueError, match="not numeric"):
         func(d, "y", "arm", ["site"])
     with pytest.raises(ValueError, match="one arm only"):
@@ -711,7 +709,7 @@ def test_proportional_odds_analytic_derivatives_equal_numerical_ones():
 
     from trialkit.stats.regression import _design, _ProportionalOdds
 
-    y, x = _design(patients(278), "fd", "arm", ["base"], ["site"], None, "test")
+    y, x, _ = _design(patients(278), "fd", "arm", ["base"], ["site"], None, "test")
     levels = np.sort(y.unique())
     model = _ProportionalOdds(pd.Categorical(y, categories=levels, ordered=True), x)
     params = model.start_params + np.random.default_rng(7).normal(0, 0.2, len(model.start_params))
@@ -721,3 +719,79 @@ def test_proportional_odds_analytic_derivatives_equal_numerical_ones():
     np.testing.assert_allclose(hess, hess.T, rtol=1e-12, atol=1e-9)
     numerical_hess = approx_fprime(params, model.score, centered=True)
     np.testing.assert_allclose(hess, numerical_hess, rtol=1e-5, atol=1e-4)
+
+
+# -- missing values: dropped as R's na.omit, with a warning ---------------------------------------
+
+# Rscript tests/R/regression.R, last block: lm, clm and lme(na.action = na.omit) on p278 and
+# visits(60) with the cells below set to NA (R positions minus 1).
+NA_REF = {
+    "lm_na": dict(est=0.298984893382, ci=(-0.120119134944, 0.718088921709), p=0.161298053035,
+                  se=0.212852235183, df=264, n=272),
+    "clm_na": dict(coef=0.894788449971, se=0.219561066129, p=4.59449575675e-05, n=272),
+    "lme_na": dict(time=[0, 1, 2, 3],
+                   est=[-0.257806241171, 0.356258143231, 1.13227572826, 1.25154611968],
+                   se=[0.443323698601, 0.444841431244, 0.445562432221, 0.444008395748],
+                   n_obs=226, n_subjects=60),
+}  # fmt: skip
+
+
+def _p278_na():
+    d = patients(278)
+    d.loc[[2, 49, 99], "y"] = np.nan
+    d.loc[[6, 7, 99], "base"] = np.nan
+    d.loc[10, "site"] = None
+    d.loc[[19, 20], "fd"] = np.nan
+    return d
+
+
+def test_lm_na_omit_drops_incomplete_rows_with_a_warning():
+    d = _p278_na()
+    before = d.copy()
+    with pytest.warns(RuntimeWarning, match=r"6 of 278 rows dropped .*y 3 .*base 3 .*site 1"):
+        res = adjusted_mean_difference(d, "y", "arm", ["base"], categorical=["site"])
+    ref = NA_REF["lm_na"]
+    np.testing.assert_allclose(
+        res[["estimate", "ci_low", "ci_high"]].iloc[0], [ref["est"], *ref["ci"]], rtol=1e-8
+    )
+    np.testing.assert_allclose(res.p_value.item(), ref["p"], rtol=1e-7)
+    np.testing.assert_allclose(res.se.item(), ref["se"], rtol=1e-8)
+    assert res.df_resid.item() == ref["df"] and res.n.item() == ref["n"]
+    pd.testing.assert_frame_equal(d, before)  # the caller's frame is left as it was
+
+
+def test_clm_na_omit_drops_incomplete_rows_with_a_warning():
+    with pytest.warns(RuntimeWarning, match=r"6 of 278 rows dropped .*fd 2 .*base 3 .*site 1"):
+        res = proportional_odds(_p278_na(), "fd", "arm", ["base"], categorical=["site"])
+    ref = NA_REF["clm_na"]
+    np.testing.assert_allclose(res.coef.item(), ref["coef"], rtol=1e-7)
+    np.testing.assert_allclose(res.se.item(), ref["se"], rtol=1e-7)
+    np.testing.assert_allclose(res.p_value.item(), ref["p"], rtol=1e-5)
+    assert res.n.item() == ref["n"]
+
+
+def test_lme_na_omit_drops_incomplete_rows_with_a_warning():
+    d = visits(60)
+    d.loc[[4, 16], "y"] = np.nan
+    d.loc[29, "age"] = np.nan
+    with pytest.warns(RuntimeWarning, match=r"3 of 229 rows dropped .*y 2 .*age 1"):
+        res = mixed_model_repeated(d, "y", "arm", "day", "id", ["age"])
+    ref = NA_REF["lme_na"]
+    np.testing.assert_array_equal(res.time, ref["time"])
+    np.testing.assert_allclose(res.estimate, ref["est"], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(res.se, ref["se"], rtol=1e-6)
+    assert res.n_obs.iloc[0] == ref["n_obs"] and res.n_subjects.iloc[0] == ref["n_subjects"]
+
+
+@pytest.mark.parametrize("func", [adjusted_mean_difference, proportional_odds])
+def test_no_complete_row_is_an_error(func):
+    d = patients(20).assign(base=np.nan)
+    with pytest.raises(ValueError, match="no row has a value in every column"):
+        func(d, "y", "arm", ["base"])
+
+
+@pytest.mark.parametrize("func", [adjusted_mean_difference, proportional_odds])
+def test_complete_data_give_no_warning(func):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        func(patients(50), "fd", "arm", ["base"])

@@ -115,3 +115,13 @@ for (nm in c("imicro_death", "imicro_sae", "newcombe_a", "newcombe_b", "newcombe
 }
 k <- koopman(10, 10, 5, 20)  # every patient of arm 1 had the event
 cat(sprintf('"all_events_arm1": (%s, %s),\n', f(k[1]), f(k[2])))
+
+# A single possible table: no event in either arm, or every patient with the event. All
+# margins are fixed, so the conditional likelihood does not depend on the odds ratio.
+# fisher.test returns estimate 0 (its mle() tests x == lo before x == hi, and lo == hi
+# here), conf.int (0, Inf) and p = 1; trialkit keeps the estimate NaN, with a warning.
+for (v in list(c(0, 3, 0, 4), c(3, 3, 4, 4), c(0, 10, 0, 12))) {
+  ft <- fisher.test(matrix(c(v[1], v[2] - v[1], v[3], v[4] - v[3]), 2, byrow = TRUE))
+  cat(sprintf('(%d, %d, %d, %d): dict(estimate=%s, conf_int=(%s, %s), p=%s),\n', v[1], v[2], v[3], v[4],
+      f(ft$estimate), f(ft$conf.int[1]), f(ft$conf.int[2]), f(ft$p.value)))
+}

@@ -93,3 +93,30 @@ mm("doc6", y ~ arm * factor(day), data.frame(id = rep(0:5, each = 3), day = rep(
 mm("doc6b", y ~ arm * factor(day), data.frame(id = rep(0:5, each = 3), day = rep(0:2, 6),
    arm = rep(c(1, 1, 1, 0, 0, 0), each = 3),
    y = c(5, 4, 3, 7, 6, 6, 4, 4, 2, 6, 6, 6, 7, 7, 6, 4, 5, 5)), "day")
+
+cat("# --- missing values: lm, clm and lme drop the incomplete rows (na.action = na.omit)\n")
+# R positions (1-based); the Python test sets the same cells by iloc (0-based: minus 1).
+p278na <- p278
+p278na$y[c(3, 50, 100)] <- NA; p278na$base[c(7, 8, 100)] <- NA; p278na$site[11] <- NA
+p278na$fd[c(20, 21)] <- NA
+v60na <- visits(60); v60na$y[c(5, 17)] <- NA; v60na$age[30] <- NA
+fit <- lm(y ~ arm + base + factor(site), data = p278na)
+s <- summary(fit)$coefficients; ci <- confint(fit)
+cat(sprintf('"lm_na": dict(est=%s, ci=(%s, %s), p=%s, se=%s, df=%d, n=%d),\n', f(s["arm", 1]),
+    f(ci["arm", 1]), f(ci["arm", 2]), f(s["arm", 4]), f(s["arm", 2]), fit$df.residual, nobs(fit)))
+p278na$fdf <- factor(p278na$fd, ordered = TRUE)
+fc <- clm(fdf ~ arm + base + site, data = p278na, control = clm.control(gradTol = 1e-10))
+sc <- coef(summary(fc))
+cat(sprintf('"clm_na": dict(coef=%s, se=%s, p=%s, n=%d),\n', f(sc["arm", 1]), f(sc["arm", 2]),
+    f(sc["arm", 4]), nobs(fc)))
+fm <- lme(y ~ arm * factor(day) + age, random = ~ 1 | id, data = v60na, method = "REML",
+          na.action = na.omit, control = lmeControl(tolerance = 1e-10, msTol = 1e-12, niterEM = 100))
+b <- fixef(fm); V <- vcov(fm); nm <- names(b); levs <- sort(unique(v60na$day))
+est <- se <- numeric(length(levs))
+for (j in seq_along(levs)) {
+  L <- numeric(length(b)); L[grep("^arm$", nm)] <- 1
+  if (j > 1) L[grep(paste0("^arm:factor\\(day\\)", levs[j], "$"), nm)] <- 1
+  est[j] <- sum(L * b); se[j] <- sqrt(drop(t(L) %*% V %*% L))
+}
+cat(sprintf('"lme_na": dict(time=%s, est=%s, se=%s, n_obs=%d, n_subjects=%d),\n', vec(levs), vec(est),
+    vec(se), nobs(fm), length(unique(na.omit(v60na)$id))))

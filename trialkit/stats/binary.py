@@ -365,7 +365,9 @@ def odds_ratio(
     conf_level : float
         Confidence level.
     method : {"wald", "woolf", "exact", "fisher"}
-        "wald"/"woolf": log-Wald interval with Wald p. "exact"/"fisher": as ``fisher.test``.
+        "wald"/"woolf": log-Wald interval with Wald p. "exact"/"fisher": as ``fisher.test``
+        (with no event in either arm the estimate is NaN, with a warning: see
+        :func:`fisher_exact`).
     correction : float
         For "wald" only: added to each cell when one of them is zero (0.5 = Haldane-Anscombe).
 
@@ -395,7 +397,7 @@ def odds_ratio(
         method, {"wald": "wald", "woolf": "wald", "exact": "exact", "fisher": "exact"}, where
     )
     if kind == "exact":
-        return fisher_exact(*counts, conf_level=conf_level)
+        return _fisher(counts, conf_level, where)
     a_, n1_, b_, n2_ = counts
     cells, suffix = _cells(counts, correction, where)
     label = "log-Wald" + suffix
@@ -474,6 +476,15 @@ def fisher_exact(a: int, n1: int, b: int, n2: int, *, conf_level: float = 0.95) 
         One row: ``estimate`` (conditional MLE odds ratio), ``ci_low, ci_high, p_value`` and
         the counts. The estimate is 0 or Inf when ``a`` sits at the edge of its range.
 
+    Warns
+    -----
+    RuntimeWarning
+        When the margins allow a single table (no event in either arm, or every patient
+        with the event): the conditional likelihood is then flat in the odds ratio, so the
+        estimate is NaN with interval (0, Inf) and p = 1. R's ``fisher.test`` gives the
+        same interval and p but an estimate of 0 (its ``mle()`` tests the lower edge of the
+        range first, and here both edges coincide): a convention, not an estimate.
+
     References
     ----------
     Fisher RA. Statistical Methods for Research Workers, 1934. Agrees with R
@@ -488,12 +499,24 @@ def fisher_exact(a: int, n1: int, b: int, n2: int, *, conf_level: float = 0.95) 
     """
     where = "fisher_exact"
     counts = _check_counts(a, n1, b, n2, where)
-    conf_level = check_conf_level(conf_level, where)
+    return _fisher(counts, check_conf_level(conf_level, where), where)
+
+
+def _fisher(counts: tuple[int, ...], conf_level: float, where: str) -> pd.DataFrame:
+    """:func:`fisher_exact` on checked counts (``where`` names the public caller)."""
     a_, n1_, b_, n2_ = counts
     p = stats.fisher_exact([[a_, n1_ - a_], [b_, n2_ - b_]]).pvalue
     dist = _NoncentralHypergeometric(*counts)
     alpha = (1 - conf_level) / 2
     if dist.lo == dist.hi:  # a single possible table: the margins say nothing about psi
+        warnings.warn(
+            f"{where}: only one table has these margins (no event in either arm, or every "
+            "patient with the event), so the data say nothing about the odds ratio: the "
+            "estimate is NaN, the interval (0, Inf), p = 1. R's fisher.test reports the "
+            "estimate as 0 here, an artefact of its edge rule, not an estimate.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         est, lo, hi = np.nan, 0.0, np.inf
     else:
         est = (

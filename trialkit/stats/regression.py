@@ -5,10 +5,11 @@ linear mixed model for repeated measures (treatment effect at each visit).
 Every function takes a data frame with one row per patient (one row per patient and visit for
 the mixed model), the outcome column, the arm column (0/1 with 1 = arm 1, or two labels with
 ``arm_1=`` naming arm 1) and adjustment covariates; numeric covariates enter linearly and the
-``categorical`` ones (e.g. site) as treatment-coded factors, first level as reference. Missing
-values in a column the model uses are an error: the analysis plan, not a silent default, must
-say how they are handled. Results agree with R ``lm``, ``MASS::polr`` / ``ordinal::clm`` and
-``nlme::lme`` (``tests/R/regression.R``).
+``categorical`` ones (e.g. site) as treatment-coded factors, first level as reference. Rows
+with a missing value in a column the model uses are dropped, as R's default
+``na.action = na.omit`` does, with a :class:`RuntimeWarning` that counts them and names the
+columns (a complete-case analysis must never be silent). Results agree with R ``lm``,
+``MASS::polr`` / ``ordinal::clm`` and ``nlme::lme`` (``tests/R/regression.R``).
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def _design(
     arm_1,
     where: str,
     extra: Sequence[str] = (),
-) -> tuple[pd.Series, pd.DataFrame]:
-    """Outcome and design (arm indicator, numeric covariates, dummies), checked column by column."""
+) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
+    """Outcome, design (arm indicator, numeric covariates, dummies) and the complete rows used,
+    checked column by column."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{where}: df must be a pandas DataFrame, got {type(df).__name__}")
     if isinstance(covariates, str) or isinstance(categorical, str):
@@ -50,10 +52,7 @@ def _design(
         raise ValueError(f"{where}: columns {missing_cols} are not in the data")
     if len(df) == 0:
         raise ValueError(f"{where}: the data frame is empty")
-    na = df[used].isna()
-    if na.any(axis=None):
-        detail = {c: df.index[na[c]].tolist()[:5] for c in used if na[c].any()}
-        raise ValueError(f"{where}: missing values (column: first rows) {detail}")
+    df = _complete_rows(df, list(dict.fromkeys(used)), where)
     y = pd.to_numeric(df[outcome], errors="coerce")
     if y.isna().any():
         raise ValueError(f"{where}: outcome {outcome!r} must be numeric")
@@ -77,7 +76,35 @@ def _design(
         )
         dummies.index = df.index
         x = pd.concat([x, dummies], axis=1)
-    return y.astype(float), x
+    return y.astype(float), x, df
+
+
+def _complete_rows(df: pd.DataFrame, used: list[str], where: str) -> pd.DataFrame:
+    """The rows with a value in every column the model uses, as R's ``na.action = na.omit``.
+
+    Dropped rows are counted in a :class:`RuntimeWarning` that names the columns (how many
+    missing in each, and the first row labels): a complete-case analysis is a choice the
+    analysis plan must own, so it is never silent.
+    """
+    na = df[used].isna()
+    incomplete = na.any(axis=1).to_numpy()
+    if not incomplete.any():
+        return df
+    kept = int((~incomplete).sum())
+    if kept == 0:
+        raise ValueError(f"{where}: no row has a value in every column used {used}")
+    detail = ", ".join(
+        f"{c} {int(na[c].sum())} (rows {df.index[na[c].to_numpy()].tolist()[:3]})"
+        for c in used
+        if na[c].any()
+    )
+    warnings.warn(
+        f"{where}: {int(incomplete.sum())} of {len(df)} rows dropped for missing values, as "
+        f"R's na.omit (missing per column: {detail}); {kept} complete rows analysed",
+        RuntimeWarning,
+        stacklevel=4,
+    )
+    return df[~incomplete]
 
 
 def _check_rank(x: np.ndarray, names: Sequence[str], where: str) -> None:
@@ -126,7 +153,8 @@ def adjusted_mean_difference(
     Parameters
     ----------
     df : pandas.DataFrame
-        One row per patient.
+        One row per patient. Rows missing a value in a column used are dropped, with a
+        warning (R's ``na.omit``).
     outcome : str
         Numeric outcome column (e.g. mean daily SOFA).
     group : str
@@ -162,7 +190,7 @@ def adjusted_mean_difference(
     """
     where = "adjusted_mean_difference"
     check_conf_level(conf_level, where)
-    y, x = _design(df, outcome, group, covariates, categorical, arm_1, where)
+    y, x, _ = _design(df, outcome, group, covariates, categorical, arm_1, where)
     x = sm.add_constant(x, has_constant="add")
     _check_rank(x.to_numpy(), x.columns, where)
     if len(y) <= x.shape[1]:
@@ -300,7 +328,8 @@ def proportional_odds(
     Parameters
     ----------
     df : pandas.DataFrame
-        One row per patient.
+        One row per patient. Rows missing a value in a column used are dropped, with a
+        warning (R's ``na.omit``).
     outcome : str
         Ordinal outcome column; its sorted distinct values are the ordered categories.
     group : str
@@ -334,7 +363,7 @@ def proportional_odds(
     """
     where = "proportional_odds"
     check_conf_level(conf_level, where)
-    y, x = _design(df, outcome, group, covariates, categorical, arm_1, where)
+    y, x, _ = _design(df, outcome, group, covariates, categorical, arm_1, where)
     levels = np.sort(y.unique())
     _check_rank(np.column_stack([np.ones(len(x)), x.to_numpy()]), x.columns, where)
     endog = pd.Series(pd.Categorical(y, categories=levels, ordered=True), index=y.index)
@@ -453,7 +482,8 @@ def mixed_model_repeated(
     Parameters
     ----------
     df : pandas.DataFrame
-        Long format: one row per patient and visit.
+        Long format: one row per patient and visit. Rows missing a value in a column used
+        are dropped, with a warning (``nlme::lme(..., na.action = na.omit)``).
     outcome : str
         Numeric outcome (e.g. a biomarker).
     group : str
@@ -501,7 +531,7 @@ def mixed_model_repeated(
     """
     where = "mixed_model_repeated"
     check_conf_level(conf_level, where)
-    y, x = _design(df, outcome, group, covariates, categorical, arm_1, where, (time, subject))
+    y, x, df = _design(df, outcome, group, covariates, categorical, arm_1, where, (time, subject))
     arm_per_subject = x[ARM].groupby(df[subject]).nunique()
     if (arm_per_subject > 1).any():
         bad = arm_per_subject.index[arm_per_subject > 1].tolist()[:5]
