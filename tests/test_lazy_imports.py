@@ -76,6 +76,16 @@ def test_group_sequential_is_the_function_not_its_module():
     assert group_sequential.__module__ == "trialkit.design.group_sequential"
 
 
+def test_rmst_is_the_function_and_its_module_imports():
+    import trialkit.stats.rmst  # binds the module to the package attribute, but for _Package
+    from trialkit.stats import rmst
+    from trialkit.stats.rmst import rmst_difference
+
+    assert callable(rmst) and rmst.__module__ == "trialkit.stats.rmst"
+    assert trialkit.stats.rmst is rmst
+    assert callable(rmst_difference)
+
+
 def test_submodules_are_attributes():
     assert trialkit.stats.rank.__name__ == "trialkit.stats.rank"
     from trialkit.design import plots

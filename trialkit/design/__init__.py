@@ -7,30 +7,25 @@ predictive power), :mod:`~trialkit.design.operating` (Monte Carlo operating
 characteristics of a design with an interim analysis) and :mod:`~trialkit.design.plots`.
 
 The functions are imported on first use (scipy.stats and statsmodels take seconds to
-import; see :mod:`trialkit._lazy`), except :func:`group_sequential`, which shares its name
-with its module: imported lazily, the first import of the module (by :mod:`interim`, say)
-would bind the module, not the function, to ``trialkit.design.group_sequential``.  That
-module imports scipy where it uses it, so importing it here costs little.
+import; see :mod:`trialkit._lazy`).  ``trialkit.design.group_sequential`` is the function,
+as before, though its module has the same name.
 """
 
 from __future__ import annotations
 
-from trialkit._lazy import lazy_exports
-from trialkit.design.group_sequential import group_sequential  # noqa: F401 (in __all__)
+from trialkit._lazy import lazy_package
 
 _WHERE: dict[str, tuple[str, ...]] = {
-    "group_sequential": ("boundary_crossing", "spending_function"),
+    "group_sequential": ("boundary_crossing", "group_sequential", "spending_function"),
     "interim": ("conditional_power", "drift_means", "futility_bound_from_cp", "predictive_power"),
     "operating": ("OutcomeGenerator", "normal_outcomes", "simulate_operating_characteristics"),
+    "plots": (),  # reached as trialkit.design.plots, as before
     "sample_size": (
         "power_means",
         "power_proportions",
         "sample_size_means",
         "sample_size_proportions",
     ),
-    "plots": (),  # reached as trialkit.design.plots, as before
 }
 
-__all__, __getattr__, __dir__ = lazy_exports(__name__, _WHERE)
-__all__ = sorted([*__all__, "group_sequential"])
-
+__all__ = lazy_package(__name__, _WHERE)

@@ -7,10 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-# scipy.stats and scipy.optimize are imported where used: this module is imported with
-# trialkit.design (group_sequential is both a function and this module's name, so the package
-# binds the function eagerly) and scipy.stats alone takes about half a second to import.
+from scipy import optimize, stats
 
 __all__ = ["boundary_crossing", "group_sequential", "spending_function"]
 
@@ -59,8 +56,6 @@ def spending_function(
     >>> round(float(f(0.25)), 6)
     0.008748
     """
-    from scipy import stats
-
     if kind not in _SPENDING:
         raise ValueError(f"spending must be one of {_SPENDING}; got {kind!r}")
     if not 0 < total < 1:
@@ -118,16 +113,12 @@ def _grid(mean: float, low: float, high: float, r: int = _GRID_R) -> tuple[np.nd
 
 
 def _first(t: float, drift: float, low: float, high: float) -> _Stage:
-    from scipy import stats
-
     z, w = _grid(drift * np.sqrt(t), low, high)
     return _Stage(t, z, w * stats.norm.pdf(z - drift * np.sqrt(t)))
 
 
 def _exit(prev: _Stage | None, t: float, drift: float, bound: float, upper: bool) -> float:
     """P(continue to look k, then Z_k beyond ``bound``) under ``drift`` (E Z at t = 1)."""
-    from scipy import stats
-
     if not np.isfinite(bound):
         return 0.0 if (bound > 0) == upper else float(prev.wh.sum() if prev else 1.0)
     if prev is None:
@@ -142,8 +133,6 @@ def _exit(prev: _Stage | None, t: float, drift: float, bound: float, upper: bool
 
 
 def _advance(prev: _Stage | None, t: float, drift: float, low: float, high: float) -> _Stage:
-    from scipy import stats
-
     if prev is None:
         return _first(t, drift, low, high)
     z, w = _grid(drift * np.sqrt(t), low, high)
@@ -172,8 +161,6 @@ def _crossing(
 
 def _solve_bound(prev: _Stage | None, t: float, drift: float, target: float, upper: bool) -> float:
     """The bound at which the exit probability equals ``target``."""
-    from scipy import optimize
-
     if target <= 0:
         return np.inf if upper else -np.inf
     sign = 1.0 if upper else -1.0
@@ -227,8 +214,6 @@ def _beta_spending_futility(
 
 
 def _power_drift(t: np.ndarray, low: np.ndarray, high: np.ndarray, power: float) -> float:
-    from scipy import optimize
-
     f = lambda d: _crossing(t, low, high, d)[0].sum() - power  # noqa: E731
     return optimize.brentq(f, 0.0, 20.0, xtol=1e-12)
 
@@ -371,8 +356,6 @@ def group_sequential(
     >>> d[["efficacy_z", "futility_z"]].round(4).values.tolist()
     [[2.8774, 0.0], [1.9712, 1.9712]]
     """
-    from scipy import optimize, stats
-
     t = _check_info(info_rates)
     if not 0 < alpha < 0.5:
         raise ValueError(f"alpha (one-sided) must lie in (0, 0.5); got {alpha}")
