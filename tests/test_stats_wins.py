@@ -240,6 +240,7 @@ def test_hand_worked_death_on_the_horizon_day():
     assert (lv.loc[0, "wins"], lv.loc[0, "losses"]) == (2, 0)
 
 
+@pytest.mark.filterwarnings("ignore:win_statistics. strata.*single patient")
 def test_stratified_mh_weights_by_hand():
     # Site a: arm 1 values 3, 5 vs arm 2 value 4 (higher better): wins 1, losses 1 of 2 pairs,
     # weight 2*1/3. Site b: 2 vs 1, 1: wins 2 of 2, weight 1*2/3. Weights are equal, so
@@ -281,6 +282,7 @@ def test_stratified_variance_is_weighted_sum_of_strata():
     assert st.loc["net_benefit", "se"] == pytest.approx(math.sqrt(var) / den, rel=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore:win_statistics. strata.*single patient")
 def test_stratum_with_one_arm_is_left_out_with_a_warning():
     df = pd.DataFrame({"arm": [1, 0, 1, 0, 1], "site": list("aabbc"), "y": [1, 2, 3, 1, 5]})
     with pytest.warns(UserWarning, match=r"strata \['c'\] hold one arm only"):
@@ -384,3 +386,15 @@ def test_all_pairs_won_gives_infinite_win_ratio_with_warning():
     with pytest.warns(RuntimeWarning, match="win ratio"):
         res = win_statistics(df, [{"column": "y", "better": "higher"}], group="arm")
     assert res.set_index("statistic").loc["win_ratio", "estimate"] == math.inf
+
+
+def test_stratum_with_a_single_patient_in_an_arm_warns_and_keeps_the_interval():
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"arm": np.r_[np.ones(30), np.zeros(30), [1]].astype(int),
+                       "site": ["a"] * 60 + ["b"], "y": rng.integers(0, 6, 61)})  # fmt: skip
+    df.loc[60, "site"] = "b"
+    df = pd.concat([df, pd.DataFrame({"arm": [0, 0], "site": ["b", "b"], "y": [1, 4]})])
+    h = [{"column": "y", "better": "higher"}]
+    with pytest.warns(RuntimeWarning, match=r"strata \['b'\] with a single patient"):
+        res = win_statistics(df, h, group="arm", strata="site")
+    assert res["ci_low"].notna().all()

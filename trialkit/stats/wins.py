@@ -475,9 +475,13 @@ def _stratum_moments(c: _Counts, s: int) -> tuple[float, float, np.ndarray, int,
     wa, la = c.win_a[a] / m, c.loss_a[a] / m  # share of arm 2 each arm-1 patient beats / loses to
     wb, lb = c.loss_b[b] / n, c.win_b[b] / n  # share of arm 1 beating / beaten by each arm-2 one
     p_w, p_l = float(wa.mean()), float(la.mean())
-    if n < 2 or m < 2:
-        return p_w, p_l, np.full((2, 2), np.nan), n, m
-    cov = np.cov(np.vstack([wa, la]), ddof=1) / n + np.cov(np.vstack([wb, lb]), ddof=1) / m
+    cov = np.zeros((2, 2))
+    # An arm with a single patient in the stratum has no within-arm spread to estimate; its
+    # term is left at 0 (the caller warns).
+    if n >= 2:
+        cov += np.cov(np.vstack([wa, la]), ddof=1) / n
+    if m >= 2:
+        cov += np.cov(np.vstack([wb, lb]), ddof=1) / m
     return p_w, p_l, cov, n, m
 
 
@@ -581,6 +585,16 @@ def win_statistics(
     rows = []
     for s in np.intersect1d(c.strata_a, c.strata_b):
         rows.append(_stratum_moments(c, int(s)))
+    single = [c.labels[s] for s, r in zip(np.intersect1d(c.strata_a, c.strata_b), rows,
+                                          strict=True) if min(r[3], r[4]) < 2]  # fmt: skip
+    if single:
+        warnings.warn(
+            f"{where}: {'strata ' + str(single[:10]) if strata else 'an arm'} with a single "
+            "patient in an arm: that arm's share of the variance cannot be estimated there and "
+            "is taken as 0 (the interval is slightly too narrow)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     weights = np.array([n * m / (n + m) for *_, n, m in rows])
     weights = weights / weights.sum()
     p_w = float(sum(w * r[0] for w, r in zip(weights, rows, strict=True)))
