@@ -10,7 +10,7 @@ from pandera.errors import SchemaErrors
 
 from trialkit.schema.columns import ColumnDef
 from trialkit.schema.messages import _messages
-from trialkit.schema.read import _parse
+from trialkit.schema.parse import parse
 from trialkit.schema.schemas import _pandera_schema
 from trialkit.schema.source import Source
 
@@ -63,7 +63,7 @@ def _validate_table(
         if not allow_empty:
             problems.append(f"{file}: no data rows (only the header)")
         return raw if allow_empty else None
-    typed, skip = _parse(raw, src, defs, problems)
+    typed, skip = parse(raw, src, defs, problems)
     # Missing columns were reported above (with a case hint): check the ones present, and
     # a composite key only when all of its columns are there.
     present = [d for d in defs if d.name in typed.columns]

@@ -10,9 +10,11 @@ from trialkit.schema.columns import (
     DAY,
     EVENTS,
     EXTRA_COLUMNS,
+    MAX_DAY,
     NA_VALUES,
     PATIENT_ID,
     PATIENTS,
+    WARNING_RULES,
     ColumnDef,
     _with_arms,
 )
@@ -78,7 +80,13 @@ def codebook_markdown(spec: Spec | str) -> str:
         "Comma-separated UTF-8 files with a header line; decimal point, not comma. "
         f"An empty cell (or {na}) is a missing value. Units are part of the column names. "
         "Days count from randomization: day 0 is the randomization day. "
+        f"Every day column lies in 0 to {MAX_DAY} (ten years). "
         "Check a folder with `trialkit validate DIR`.",
+        "",
+        "Any table may be a Parquet file instead (`daily.parquet` for `daily.csv`; not both): "
+        "the same columns and rules apply, a 0/1 flag may be stored as a boolean and a date "
+        "as a date, and problems name the row (row N, 1 = the first row) where CSV problems "
+        "name the file line (header = line 1).",
         "",
         "### patients.csv — one row per randomized patient",
         "",
@@ -115,8 +123,17 @@ def codebook_markdown(spec: Spec | str) -> str:
         "",
         "### Rules across files",
         "",
-        *[f"- {rule}." for rule in CROSS_RULES.values()],
+        "A broken rule refuses the folder, except those marked (warning): the folder is "
+        "then valid, and `trialkit validate` and the report list the patients concerned "
+        "and what the endpoint rules do with them.",
+        "",
+        *[
+            f"- {rule}{' (warning)' if key in WARNING_RULES else ''}."
+            for key, rule in CROSS_RULES.items()
+        ],
         "- one row per patient per day in daily.csv and in every extra table.",
+        "- no control character (such as a NUL byte) in any value, and no line break inside "
+        "a quoted value except in free text.",
         "",
     ]
     return "\n".join(parts)

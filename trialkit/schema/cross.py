@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from trialkit.schema.columns import CROSS_RULES
+from trialkit.schema.columns import CROSS_RULES, MAX_DAY
 from trialkit.schema.messages import _problem
 from trialkit.schema.source import Source
 from trialkit.spec import Spec
@@ -50,13 +50,19 @@ class Patients:
         return self.index.get_indexer(pd.Index(ids.to_numpy(dtype=object)))
 
     def values(self, column: str) -> np.ndarray:
-        """``column`` per distinct patient, as float; NaN where missing or negative."""
-        v = _as_float(self.frame[column])[self.rows]
-        return np.where(v >= 0, v, np.nan)
+        """A day column per distinct patient, as float; NaN where missing or out of range."""
+        return _in_range(_as_float(self.frame[column])[self.rows])
 
 
 def _as_float(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _in_range(days: np.ndarray) -> np.ndarray:
+    """Days outside 0..MAX_DAY as NaN: they are reported on their own, and comparing with
+    them would only add noise (a death_day of 1e308 is not "after" the last contact)."""
+    with np.errstate(invalid="ignore"):
+        return np.where((days >= 0) & (days <= MAX_DAY), days, np.nan)
 
 
 def _at(per_patient: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -106,6 +112,8 @@ def cross_checks(
             continue
         codes[key] = pts.codes(df["patient_id"])
         unknown = df["patient_id"].notna().to_numpy() & (codes[key] == -1)
+        # An id already reported (a control character in it) is not reported again.
+        unknown &= ~df.index.isin(src.skipped("patient_id"))
         if unknown.any():
             problems.append(
                 _problem(
@@ -126,7 +134,7 @@ def cross_checks(
         if "day" not in df:
             continue
         limit = _at(pts.values(column), codes[key])
-        after = _as_float(df["day"]) > limit
+        after = _in_range(_as_float(df["day"])) > limit
         if after.any():
             rows = np.flatnonzero(after)
             first = rows[:_EXAMPLES]
@@ -153,9 +161,7 @@ def _order_rules(patients: pd.DataFrame, src: Source, problems: list[str]) -> No
     for column, other, rule, broken in pairs:
         if column not in patients or other not in patients:
             continue
-        # A negative day is reported on its own; comparing with it adds only noise.
-        a, b = _as_float(patients[column]), _as_float(patients[other])
-        a, b = np.where(a >= 0, a, np.nan), np.where(b >= 0, b, np.nan)
+        a, b = _in_range(_as_float(patients[column])), _in_range(_as_float(patients[other]))
         bad = broken(a, b)
         if bad.any():
             found = [
@@ -214,8 +220,8 @@ def consistency_warnings(
     """
     out: list[str] = []
     n = len(pts)
-    day = _as_float(daily["day"])
-    ok = (codes >= 0) & (day >= 0)
+    day = _in_range(_as_float(daily["day"]))
+    ok = (codes >= 0) & ~np.isnan(day)
     population = getattr(spec, "populations", {}).get("primary")
     if population and population in pts.frame:
         analysed = _as_float(pts.frame[population])[pts.rows] == 1

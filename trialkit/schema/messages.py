@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,6 +11,30 @@ from numpy.typing import ArrayLike
 
 from trialkit.schema.columns import ColumnDef, _num
 from trialkit.schema.source import Source
+
+# C0 control characters and DEL; tab, line feed and carriage return are layout.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_NAMES = {0: "NUL", 127: "DEL"}
+_CONTROL_RULE = (
+    "control character inside a value ({chars}): no one types these; the file is damaged "
+    "or was exported as binary (a NUL byte can cut a number short: 15\\x000 is not 150); "
+    "fix the export"
+)
+_BREAK_RULE = (
+    "a quoted value runs over a line break here (an unbalanced quote?): the quote that "
+    "opens it is not closed on its line, so the next lines are read into this one value; "
+    'close the quote, or double a quote inside a value ("")'
+)
+_FREE_TEXT_BREAK_RULE = (
+    "a quoted value runs over line breaks and holds what look like whole rows (an "
+    'unbalanced quote?): close the quote, or double a quote inside a value ("")'
+)
+
+
+def _char_names(values: Sequence[str]) -> str:
+    """``"NUL, 0x1B"``: the control characters found, by name or code."""
+    codes = sorted({ord(ch) for v in values for ch in _CONTROL_RE.findall(v)})
+    return ", ".join(_CONTROL_NAMES.get(c, f"0x{c:02X}") for c in codes[:3])
 
 
 def _show(value: object) -> str:
