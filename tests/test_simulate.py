@@ -21,7 +21,7 @@ from trialkit.cli import main
 from trialkit.endpoints import analysis_set
 from trialkit.schema import codebook_markdown, load_trial
 from trialkit.simulate import (
-    TARGETS,
+    bundled_targets,
     calibration_table,
     codebook,
     simulate_endpoints,
@@ -68,15 +68,15 @@ def test_bundled_realisation_meets_every_calibration_target(bundled):
     tab = calibration_table(bundled)
     missed = tab.loc[~tab["met"], ["id", "target", "realised", "tolerance"]]
     assert missed.empty, f"targets missed:\n{missed}"
-    assert len(tab) == len(TARGETS[bundled.spec.id])
+    assert len(tab) == len(bundled_targets(bundled.spec))
 
 
 def test_calibration_csv_is_the_table_recomputed_from_the_files(bundled):
-    from trialkit.simulate import _formatted_calibration
+    from trialkit.simulate import formatted_calibration
 
     tab = calibration_table(bundled)
     tab["met"] = tab["met"].astype(int)
-    expected = _formatted_calibration(tab).to_csv(index=False, lineterminator="\n")
+    expected = formatted_calibration(tab).to_csv(index=False, lineterminator="\n")
     assert (DATA / bundled.spec.id / "calibration.csv").read_text() == expected
 
 
@@ -239,7 +239,7 @@ def test_any_seed_gives_schema_valid_consistent_data(seed, trial, n):
 
 
 def test_twin_outcomes_sets_the_scenario_effect_and_nulls_every_other(monkeypatch):
-    import trialkit.simulate as sim
+    import trialkit.simulate.draws as sim
 
     seen = {}
     real = sim.twin
@@ -254,7 +254,7 @@ def test_twin_outcomes_sets_the_scenario_effect_and_nulls_every_other(monkeypatc
     assert x.shape == y.shape == (2, 10)
     assert seen["effect_sofa"] == -1.5
     # the calibrated COMBAT-SHINE twin has a non-zero death effect: a null scenario must not
-    assert sim.PARAMS["combat_shine"].effect_death_log_or != 0
+    assert sim.twin_params("combat_shine").effect_death_log_or != 0
     assert seen["effect_death_log_or"] == 0 and seen["effect_sae_log_or"] == 0
     assert seen["condition"] is False and seen["exclusions"] == ()
 
