@@ -51,3 +51,31 @@ def test_pinned_constraints_cover_every_dependency():
         if line and not line.startswith("#")
     }
     assert _pyproject() <= pinned
+
+
+# -- what the wheel carries ------------------------------------------------------------------
+
+
+def _configured_packages() -> set[str]:
+    return set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+
+
+def test_the_wheel_lists_every_subpackage_and_every_bundled_trial():
+    on_disk = {
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "trialkit").rglob("__init__.py")
+    }
+    on_disk |= {"trialkit.specs", "trialkit.notebooks", "trialkit.data"}
+    on_disk |= {f"trialkit.data.{d.name}" for d in (ROOT / "data").iterdir() if d.is_dir()}
+    assert _configured_packages() == on_disk
+
+
+def test_the_wheel_maps_the_top_level_notebooks_and_data_into_the_package():
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert setuptools["package-dir"] == {"trialkit.notebooks": "notebooks", "trialkit.data": "data"}
+    data = setuptools["package-data"]
+    assert "*.ipynb" in data["trialkit.notebooks"]
+    bundled = {p.suffix for p in (ROOT / "data").glob("*/*") if p.is_file()}
+    covered = {pattern.rsplit(".", 1)[1] for pattern in data["trialkit.data"]}
+    assert {s.lstrip(".") for s in bundled} <= covered, "a bundled file type left out of the wheel"
