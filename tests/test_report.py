@@ -1,11 +1,13 @@
 """trialkit.report: notebook selection, the papermill runner, the index page, the CLI.
 
-Two tests run real kernels on the fixture notebooks of tests/fixtures/notebooks/ (marked
-slow: a kernel start takes seconds); the rest exercise the same code without a kernel.
+The tests marked slow run real kernels on the fixture notebooks of tests/fixtures/notebooks/
+(a kernel start takes seconds); the rest exercise the same code without a kernel.
 """
 
+import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,12 +15,19 @@ from nbval.plugin import get_sanitize_patterns
 
 from trialkit import report
 from trialkit.cli import main
-from trialkit.report import find_notebooks, missing_requirements, run_report
+from trialkit.published import describe_figure
+from trialkit.report import (
+    find_notebooks,
+    missing_requirements,
+    run_report,
+    unanalysed_endpoints,
+)
 from trialkit.results import COLUMNS
 from trialkit.spec import load_spec
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures" / "notebooks"
+TINY = HERE / "fixtures" / "tiny"
 
 PUBLISHED_TOML = """
 [sources]
@@ -51,9 +60,9 @@ source = "A"
 
 @pytest.fixture
 def data_dir(tmp_path):
-    """A data folder named after the I-MICRO spec; the fixture notebooks read only this."""
+    """A small valid I-MICRO data folder (tests/fixtures/tiny) with published figures."""
     folder = tmp_path / "data" / "imicro"
-    folder.mkdir(parents=True)
+    shutil.copytree(TINY, folder)
     (folder / "published.toml").write_text(PUBLISHED_TOML)
     return folder
 
@@ -62,97 +71,102 @@ def remote_resources(page: str) -> list[str]:
     return re.findall(r"""(?:src|href)\s*=\s*["']((?:https?:)?//[^"']+)""", page)
 
 
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
 # --- selection ------------------------------------------------------------------------
 
 
-def test_find_notebooks_reads_requires_from_metadata():
-    found = {nb.name: nb.requires for nb in find_notebooks(FIXTURES)}
-    assert found == {
-        "10_records": ("delta_sofa", "death_d28"),
-        "20_fails": ("delta_sofa",),
-        "30_needs_design": ("design",),
-    }
+def test_find_notebooks_reads_requires_and_covers_from_metadata():
+    found = {nb.name: (nb.requires, nb.covers) for nb in find_notebooks(FIXTURES)}
+    assert found["10_records"][0] == ("delta_sofa", "death_d28")
+    assert "rule:dead_by" in found["10_records"][1]
+    assert found["20_fails"] == (("delta_sofa",), ())
+    assert found["30_needs_design"] == (("design.interim_n",), ())
 
 
 def test_find_notebooks_refuses_a_bad_requires_list(tmp_path):
     nb = json.loads((FIXTURES / "20_fails.ipynb").read_text())
     nb["metadata"]["trialkit"]["requires"] = "delta_sofa"
     (tmp_path / "x.ipynb").write_text(json.dumps(nb))
-    with pytest.raises(ValueError, match=r"x.ipynb: metadata trialkit.requires must be a list"):
+    with pytest.raises(report.ReportError, match=r"trialkit\.requires must be a list"):
         find_notebooks(tmp_path)
 
 
-def test_requirements_are_endpoints_sections_or_tables():
-    notebooks = {nb.name: nb for nb in find_notebooks(FIXTURES)}
+def test_requirements_are_rules_tables_endpoints_or_spec_keys():
     imicro, combat = load_spec("imicro"), load_spec("combat_shine")
-    # I-MICRO has no [design] section; COMBAT-SHINE has one but no delta_sofa endpoint.
-    assert missing_requirements(notebooks["30_needs_design"], imicro) == ["design"]
-    assert missing_requirements(notebooks["30_needs_design"], combat) == []
-    assert missing_requirements(notebooks["10_records"], imicro) == []
-    assert missing_requirements(notebooks["10_records"], combat) == ["delta_sofa"]
-    with_table = report.Notebook(Path("x.ipynb"), ("biomarkers",))
-    spec = load_spec({**imicro.raw, "tables": {"biomarkers": "biomarkers.csv"}})
-    assert missing_requirements(with_table, spec) == []
-    assert missing_requirements(with_table, imicro) == ["biomarkers"]
+    nb = report.Notebook(Path("x.ipynb"), ("rule:delta_sofa", "design.planned_n"))
+    assert missing_requirements(nb, imicro) == []
+    assert missing_requirements(nb, combat) == ["rule:delta_sofa"]
+    tables = report.Notebook(Path("t.ipynb"), ("table:quality_of_life",))
+    assert missing_requirements(tables, combat) == []
+    assert missing_requirements(tables, imicro) == ["table:quality_of_life"]
+    either = report.Notebook(Path("f.ipynb"), (), ("rule:free_days", "rule:no_such_rule"))
+    assert missing_requirements(either, imicro) == []
 
 
-def test_paths_are_passed_relative_inside_the_project_absolute_outside(tmp_path):
-    project = tmp_path / "project"
-    (project / "notebooks").mkdir(parents=True)
-    seen = report._as_seen_from(project / "data" / "imicro", project / "notebooks")
-    assert seen == "../data/imicro"
-    elsewhere = tmp_path / "elsewhere"
-    assert report._as_seen_from(elsewhere, project / "notebooks") == str(elsewhere.resolve())
+def test_an_endpoint_no_running_notebook_analyses_is_named_with_the_reason():
+    spec = load_spec("imicro")
+    notebooks = find_notebooks(report.bundled_notebooks())
+    assert unanalysed_endpoints(spec, notebooks) == {}
+    without = [nb for nb in notebooks if nb.name != "04_free_days"]
+    missing = unanalysed_endpoints(spec, without)
+    assert set(missing) == {"vent_free_d28", "vaso_free_d28", "rrt_free_d28", "icu_free_d28"}
+    assert "no notebook analyses rule 'free_days'" in missing["vent_free_d28"]
 
 
 # --- runs without a kernel ------------------------------------------------------------
 
 
-def test_no_notebooks_writes_an_index_that_says_so(tmp_path, data_dir, capsys):
+def test_no_notebooks_is_a_failure_that_says_why(tmp_path, data_dir, capsys):
     empty = tmp_path / "notebooks"
     empty.mkdir()
     out = tmp_path / "reports"
     code = run_report(data_dir=data_dir, out_dir=out, notebooks_dir=empty)
-    assert code == 0
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "imicro: no analysis notebooks in" in err
+    assert "endpoint 'delta_sofa' is analysed by no notebook" in err
     page = (out / "index.html").read_text()
-    assert "No analysis notebooks were found" in page
-    assert "Parameters changed" not in page
+    assert "This report is incomplete" in page
     # the published figures are listed, not yet computed
     assert page.count("verdict v-not-computed") == 3
     assert "48/114 (42%)" in page
-    # the assumptions of the spec are shown
     for assumption in load_spec("imicro").assumptions:
         assert assumption["id"] in page
     assert (out / "imicro" / "results.csv").read_text() == ",".join(COLUMNS) + "\n"
     assert remote_resources(page) == []
 
 
-def test_all_trials_without_any_data_folder(tmp_path, monkeypatch):
-    monkeypatch.setattr(report, "DATA_DIR", tmp_path / "no_data")
-    out = tmp_path / "reports"
-    assert run_report(out_dir=out, notebooks_dir=FIXTURES) == 0
-    page = (out / "index.html").read_text()
-    assert "No trial to report" in page
-    assert "imicro" in page and "combat_shine" in page
-
-
-def test_all_trials_are_those_with_a_data_folder(tmp_path, monkeypatch, data_dir):
-    monkeypatch.setattr(report, "DATA_DIR", data_dir.parent)
+def test_all_trials_are_those_with_bundled_data(monkeypatch, data_dir):
+    monkeypatch.setattr(report, "bundled_data", lambda t: data_dir if t == "imicro" else None)
     runs = report._resolve_trials("all", None)
     assert [(r.spec.id, r.data_dir, r.trial_arg) for r in runs] == [("imicro", data_dir, "imicro")]
-    assert list(runs[0].published["figures"]) == [
-        "rr_death_d28",
-        "hl_delta_sofa",
-        "deaths_iloprost",
-    ]
+    assert list(runs[0].published["figures"]) == ["rr_death_d28", "hl_delta_sofa",
+                                                  "deaths_iloprost"]  # fmt: skip
 
 
-def test_a_spec_file_is_passed_on_by_path_and_finds_data_by_its_id(tmp_path, monkeypatch, data_dir):
-    monkeypatch.setattr(report, "DATA_DIR", data_dir.parent)
+def test_a_spec_file_finds_the_bundled_data_of_its_id(tmp_path, monkeypatch, data_dir):
+    monkeypatch.setattr(report, "bundled_data", lambda t: data_dir if t == "imicro" else None)
     spec_file = tmp_path / "my_imicro.toml"
-    spec_file.write_text((report.ROOT / "trialkit" / "specs" / "imicro.toml").read_text())
+    shutil.copy(load_spec("imicro").path, spec_file)
     (run,) = report._resolve_trials(str(spec_file), None)
-    assert (run.spec.id, run.data_dir, run.trial_arg) == ("imicro", data_dir, str(spec_file))
+    assert (run.spec.id, run.data_dir, run.spec.path) == ("imicro", data_dir, spec_file)
+
+
+def test_a_trial_without_bundled_data_needs_data(tmp_path, capsys):
+    spec_file = tmp_path / "mine.toml"
+    spec_file.write_text(
+        '[trial]\nid = "mine"\nexperimental = "a"\ncontrol = "b"\n[populations]\n'
+        'primary = "mitt"\n[endpoints.d]\nrule = "dead_by"\n'
+    )
+    assert run_report(trial=str(spec_file), out_dir=tmp_path / "out") == 2
+    assert "trialkit ships no data for it; give its folder with --data" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -161,9 +175,11 @@ def test_a_spec_file_is_passed_on_by_path_and_finds_data_by_its_id(tmp_path, mon
         ({"trial": "imicro", "data_dir": "missing"}, "data folder missing does not exist"),
         ({"trial": "nosuchtrial", "data_dir": "."}, "no spec for trial 'nosuchtrial'"),
         ({"data_dir": "."}, "no shipped spec is named after this folder"),
-        ({"trial": "imicro", "data_dir": ".", "parameters": {"trial": "x"}}, "-p trial"),
-        ({"trial": "imicro", "data_dir": ".", "jobs": 0}, "jobs must be at least 1"),
-        ({"trial": "imicro", "data_dir": ".", "notebooks_dir": "nb"}, "notebooks folder nb does"),
+        ({"trial": "imicro", "parameters": ["trial=x"]}, "-p trial: set it with --trial"),
+        ({"trial": "imicro", "parameters": ["nosuch=1"]}, "-p nosuch: no notebook that runs"),
+        ({"trial": "imicro", "parameters": ["fail=maybe"]}, "fail takes bool"),
+        ({"trial": "imicro", "jobs": 0}, "jobs must be at least 1"),
+        ({"trial": "imicro", "notebooks_dir": "nb"}, "notebooks folder nb does"),
     ],
 )
 def test_wrong_arguments_exit_2_with_a_message(tmp_path, monkeypatch, capsys, kwargs, message):
@@ -174,26 +190,64 @@ def test_wrong_arguments_exit_2_with_a_message(tmp_path, monkeypatch, capsys, kw
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("case", ["file", "foreign", "no-parent"])
+def test_an_out_folder_that_cannot_hold_a_report_is_refused(tmp_path, data_dir, capsys, case):
+    out = {"file": tmp_path / "out.txt", "foreign": tmp_path / "mine",
+           "no-parent": tmp_path / "a" / "b" / "out"}[case]  # fmt: skip
+    if case == "file":
+        out.write_text("x")
+    if case == "foreign":
+        out.mkdir()
+        (out / "thesis.docx").write_text("not a report")
+    before = tree_digest(tmp_path)
+    assert run_report(data_dir=data_dir, out_dir=out, notebooks_dir=FIXTURES) == 2
+    err = capsys.readouterr().err
+    assert {"file": "is a file", "foreign": "not a trialkit report",
+            "no-parent": "does not exist"}[case] in err  # fmt: skip
+    assert tree_digest(tmp_path) == before
+
+
+def test_a_live_run_holding_the_out_folder_is_refused(tmp_path, data_dir, capsys):
+    out = tmp_path / "reports"
+    staging = tmp_path / ".reports.staging"
+    staging.mkdir()
+    (staging / "pid").write_text(f"{__import__('os').getpid()}\n")  # a live process: this one
+    assert run_report(data_dir=data_dir, out_dir=out, notebooks_dir=FIXTURES) == 2
+    assert "another trialkit report (process" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_invalid_published_toml_stops_before_running(tmp_path, data_dir, capsys):
     (data_dir / "published.toml").write_text("[figures.x]\nestimate = 'one'\n")
     assert run_report(data_dir=data_dir, out_dir=tmp_path / "out", notebooks_dir=FIXTURES) == 2
     assert "[figures.x] estimate must be a finite number" in capsys.readouterr().err
 
 
+def test_invalid_data_stops_before_running_and_names_the_problems(tmp_path, data_dir, capsys):
+    daily = (data_dir / "daily.csv").read_text().splitlines()
+    header = daily[0].split(",")
+    row = daily[1].split(",")
+    row[header.index("fio2")] = "40"
+    (data_dir / "daily.csv").write_text("\n".join([daily[0], ",".join(row), *daily[2:]]) + "\n")
+    assert run_report(data_dir=data_dir, out_dir=tmp_path / "out", notebooks_dir=FIXTURES) == 2
+    err = capsys.readouterr().err
+    assert "is not valid for I-MICRO" in err and "daily.csv, column fio2, line 2" in err
+
+
 # --- real runs (papermill kernels) ----------------------------------------------------
 
 
 @pytest.mark.slow
-def test_cli_report_runs_the_notebooks_and_writes_the_report(
-    tmp_path, data_dir, monkeypatch, capsys
-):
-    monkeypatch.setattr(report, "NOTEBOOKS_DIR", FIXTURES)
+def test_cli_report_runs_the_notebooks_and_writes_the_report(tmp_path, data_dir, capsys):
     out = tmp_path / "reports"
+    out.mkdir()
+    (out / report.MARKER).write_text("a trialkit report\n")
     stale = out / "imicro" / "results" / "dropped_analysis.csv"
     stale.parent.mkdir(parents=True)
     stale.write_text("left by an earlier run\n")
 
-    code = main(["report", "--data", str(data_dir), "--out", str(out), "-p", "seed=7"])
+    code = main(["report", "--data", str(data_dir), "--out", str(out), "-p", "fail=false",
+                 "--notebooks", str(FIXTURES)])  # fmt: skip
 
     err = capsys.readouterr().err
     assert code == 0, err
@@ -205,15 +259,17 @@ def test_cli_report_runs_the_notebooks_and_writes_the_report(
         assert remote_resources(page) == [], name
     assert not (folder / "30_needs_design.ipynb").exists()
     assert "data:image/png;base64," in (folder / "10_records.html").read_text()
-    assert not stale.exists()
+    assert not stale.exists()  # the earlier report was replaced whole
 
     executed = json.loads((folder / "10_records.ipynb").read_text())
-    injected = next(
-        c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])
-    )
-    source = "".join(injected["source"])
-    assert f'data_dir = "{data_dir.resolve()}"' in source
-    assert 'trial = "imicro"' in source and "seed = 7" in source
+    assert not any("injected-parameters" in c["metadata"].get("tags", [])
+                   for c in executed["cells"])  # fmt: skip
+    parameters = next(c for c in executed["cells"] if "parameters" in c["metadata"]["tags"])
+    source = "".join(parameters["source"])
+    # the run's own values, folded into the parameters cell; paths relative to the page
+    assert "data_dir = '../../data/imicro'" in source
+    assert "trial = 'imicro'" in source and "out_dir = '..'" in source
+    assert "papermill" not in executed["metadata"]
 
     table = (folder / "results.csv").read_text().splitlines()
     assert table[0] == ",".join(COLUMNS)
@@ -228,11 +284,20 @@ def test_cli_report_runs_the_notebooks_and_writes_the_report(
     assert "3 published figure(s): 1 agrees, 1 differs, 1 not computed." in page
     assert "1.093 (0.80 to 1.49), P = 0.574" in page  # trialkit's, beside 1.08 (0.8 to 1.5)
     assert '<a href="imicro/10_records.html">' in page
-    assert "not applicable: the spec has no design" in page
+    assert "not applicable: the spec has no design.interim_n" in page
     assert "imicro-delta-death" in page
-    assert "Parameters changed for this run" in page and "seed = 7" in page
+    assert "Parameters changed for this run" in page and "fail = False" in page
     assert str(tmp_path) not in page  # no absolute path on the front page
     assert remote_resources(page) == []
+    assert (out / report.MARKER).exists() and not (tmp_path / ".reports.staging").exists()
+
+
+@pytest.mark.slow
+def test_two_runs_give_the_same_bytes(tmp_path, data_dir):
+    first, second = tmp_path / "first", tmp_path / "second"
+    for out in (first, second):
+        assert run_report(data_dir=data_dir, out_dir=out, notebooks_dir=FIXTURES) == 0
+    assert tree_digest(first) == tree_digest(second)
 
 
 @pytest.mark.slow
@@ -309,4 +374,4 @@ def test_nbval_sanitize_file_as_nbval_reads_it(text, expected):
     ],
 )
 def test_published_figures_are_shown_as_printed(figure, shown):
-    assert report._describe_figure(figure) == shown
+    assert describe_figure(figure) == shown

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -178,3 +178,68 @@ def _rounding_problems(where: str, rounding: Any) -> list[str]:
             name = key if key == "rounding" else f"rounding.{key}"
             problems.append(f"{where} {name} must be > 0 (a number, e.g. 0.01), got {step!r}")
     return problems
+
+
+def format_number(value: float | None, step: float | None) -> str:
+    """A number to the decimals of ``step`` (3 significant digits without one); "" for NaN.
+
+    Examples
+    --------
+    >>> format_number(1.0834, 0.01), format_number(0.1234, None), format_number(float("nan"), 1)
+    ('1.08', '0.123', '')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if step is None:
+        return f"{value:.3g}"
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return f"{value:.{decimals}f}"
+
+
+def format_interval(est: str, low: str, high: str, p: str) -> str:
+    """``est (low to high), P = p`` from already formatted parts; missing parts left out."""
+    text = est + (f" ({low} to {high})" if low or high else "")
+    return ", ".join(part for part in (text, f"P = {p}" if p else "") if part)
+
+
+def describe_figure(fig: Mapping[str, Any]) -> str:
+    """A published figure as printed: ``1.08 (0.80 to 1.50), P = 0.12``; counts and IQRs too.
+
+    Examples
+    --------
+    >>> describe_figure({"median": -4.0, "q1": -7.0, "q3": 7.0, "rounding": 1})
+    'median -4 (IQR -7 to 7)'
+    >>> describe_figure({"events": 48, "percent": 42, "rounding": 1})
+    '48 (42%)'
+    """
+
+    def num(key: str) -> str:
+        return format_number(fig[key], precision(dict(fig), key)) if key in fig else ""
+
+    pieces = []
+    if "events" in fig or "n" in fig:
+        count = "/".join(num(k) for k in ("events", "n") if k in fig)
+        pieces.append(count + (f" ({num('percent')}%)" if "percent" in fig else ""))
+    elif "percent" in fig:
+        pieces.append(f"{num('percent')}%")
+    if "median" in fig:
+        iqr = f" (IQR {num('q1')} to {num('q3')})" if "q1" in fig and "q3" in fig else ""
+        pieces.append(f"median {num('median')}{iqr}")
+    if any(k in fig for k in ("estimate", "ci_low", "ci_high", "p_value")):
+        pieces.append(
+            format_interval(num("estimate"), num("ci_low"), num("ci_high"), num("p_value"))
+        )
+    return "; ".join(p for p in pieces if p)
+
+
+def figures_about(
+    published: Mapping[str, Any], endpoints: Iterable[str] = (), ids: Iterable[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """The published figures of some endpoints (their ``endpoint`` key) or with some ids, in
+    file order."""
+    endpoints, ids = set(endpoints), set(ids)
+    return {
+        fid: fig
+        for fid, fig in published.get("figures", {}).items()
+        if fid in ids or fig.get("endpoint") in endpoints
+    }

@@ -1,28 +1,43 @@
 """``trialkit report``: run the analysis notebooks with papermill and write the HTML report.
 
-For each trial, every notebook of ``notebooks/`` whose needs the spec meets is executed
-(papermill, kernel ``python3``) into ``<out>/<trial>/<name>.ipynb`` and rendered to a
-self-contained HTML page beside it; the estimates the notebooks record are collected into
+For each trial, every notebook whose needs the spec meets is executed (papermill, kernel
+``python3``) into ``<out>/<trial>/<name>.ipynb`` and rendered to a self-contained HTML page
+beside it; the estimates the notebooks record are collected into
 ``<out>/<trial>/results.csv`` and ``<out>/index.html`` shows them beside the published
 figures, then links every page and lists the assumptions of each spec.
 
-A notebook states what it needs in its metadata::
+A notebook states in its metadata what it needs and which endpoints it analyses::
 
-    "trialkit": {"requires": ["delta_sofa", "design"]}
+    "trialkit": {"requires": ["rule:delta_sofa"], "covers": ["rule:delta_sofa"]}
 
-each entry an endpoint id, a non-empty section of the spec (``design``) or an extra table.
+Entries of ``requires`` must all hold for the notebook to run; it runs when at least one
+entry of ``covers`` does (when it gives any). An entry is ``rule:<name>`` (an endpoint with
+that rule), ``table:<kind>`` (an extra table of that kind), an endpoint id, an extra table's
+name, a non-empty spec section (``design``) or a key of one (``design.interim_n``).
+
+What the report promises:
+
+* It fails (exit 1) when a notebook fails, when a trial gets no notebook at all, or when an
+  endpoint of the spec is analysed by no notebook that runs; the message says which and why.
+* ``-p KEY=VALUE`` is checked against the parameters the notebooks that run declare, and
+  never reaches a kernel as code (:mod:`trialkit.parameters`).
+* The report is built in a staging folder beside ``--out`` and put in place whole at the end;
+  a second run into an out folder that a live run holds is refused; an interrupted run leaves
+  the previous report as it was.
+* The executed notebooks and pages carry no times, random ids, versions or absolute paths:
+  the same inputs give the same bytes.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import math
 import os
 import shutil
+import signal
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,16 +46,23 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from trialkit.published import load_published, precision
+from trialkit import parameters as params
+from trialkit.published import (
+    describe_figure,
+    format_interval,
+    format_number,
+    load_published,
+    precision,
+)
+from trialkit.resources import bundled_data
+from trialkit.resources import notebooks_dir as bundled_notebooks
 from trialkit.results import collect, published_point
 from trialkit.schema import DataError
 from trialkit.spec import Spec, SpecError, available, load_spec
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "data"
-NOTEBOOKS_DIR = ROOT / "notebooks"
 KERNEL = "python3"
-RESERVED = ("trial", "data_dir", "out_dir")
+RESERVED = params.RESERVED
+MARKER = ".trialkit-report"  # marks a folder as a trialkit report that a new run may replace
 
 # nbconvert's lab template, minus the scripts it would fetch from a CDN (require.js for
 # widgets, MathJax, mermaid): the pages must open on a ward computer with no network.
@@ -52,12 +74,17 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 """
 
 
+class ReportError(ValueError):
+    """A wrong argument to the report (a bad path, out folder, parameter): exit 2."""
+
+
 @dataclass(frozen=True)
 class Notebook:
-    """An analysis notebook and the spec entries it needs."""
+    """An analysis notebook, the spec entries it needs and the endpoints it analyses."""
 
     path: Path
     requires: tuple[str, ...] = ()
+    covers: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -66,12 +93,13 @@ class Notebook:
 
 @dataclass(frozen=True)
 class TrialRun:
-    """One trial to report: its spec, data folder and published figures."""
+    """One trial to report: its spec, data folder, validated data and published figures."""
 
     spec: Spec
     data_dir: Path
     trial_arg: str
     published: dict[str, dict[str, Any]]
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -92,145 +120,105 @@ class Outcome:
 
     @property
     def message(self) -> str:
-        """The failure as printed: trial/notebook, cell, exception, executed notebook."""
-        seen = f" (executed notebook: {self.output})" if self.output else ""
-        return f"{self.run.spec.id}/{self.notebook.path.name}: {self.error}{seen}"
+        """The failure as printed: trial/notebook, cell, exception."""
+        return f"{self.run.spec.id}/{self.notebook.path.name}: {self.error}"
 
 
-def find_notebooks(notebooks_dir: str | Path) -> list[Notebook]:
-    """The notebooks of ``notebooks_dir`` (sorted by name) with their ``requires`` lists.
+# --- which notebooks run ---------------------------------------------------------------------
+
+
+def find_notebooks(folder: str | Path) -> list[Notebook]:
+    """The notebooks of ``folder`` (sorted by name) with their ``requires``/``covers`` lists.
 
     Raises
     ------
-    ValueError
-        A notebook is not valid JSON, or its ``trialkit.requires`` is not a list of strings.
+    ReportError
+        A notebook is not valid JSON, or its ``trialkit`` metadata lists are not lists of
+        strings.
     """
     out = []
-    for path in sorted(Path(notebooks_dir).glob("*.ipynb")):
+    for path in sorted(Path(folder).glob("*.ipynb")):
         try:
             meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: not a notebook (invalid JSON: {exc})") from exc
-        requires = meta.get("trialkit", {}).get("requires", [])
-        if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
-            raise ValueError(
-                f"{path}: metadata trialkit.requires must be a list of endpoint ids or "
-                f"spec sections, got {requires!r}"
-            )
-        out.append(Notebook(path, tuple(requires)))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ReportError(f"{path}: not a notebook (invalid JSON: {exc})") from exc
+        lists = []
+        for key in ("requires", "covers"):
+            value = meta.get("trialkit", {}).get(key, [])
+            if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+                raise ReportError(
+                    f"{path}: metadata trialkit.{key} must be a list of strings (endpoint ids, "
+                    f"rule:<name>, table:<kind>, spec sections), got {value!r}"
+                )
+            lists.append(tuple(value))
+        out.append(Notebook(path, *lists))
     return out
 
 
+def _holds(entry: str, spec: Spec) -> bool:
+    kind, _, name = entry.partition(":")
+    if name and kind == "rule":
+        return bool(spec.with_rule(name))
+    if name and kind == "table":
+        return bool(spec.tables_of_kind(name))
+    if entry in spec.endpoints or entry in spec.tables:
+        return True
+    node: Any = spec.raw
+    for part in entry.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return bool(node) or node == 0
+
+
 def missing_requirements(notebook: Notebook, spec: Spec) -> list[str]:
-    """The entries of ``notebook.requires`` that ``spec`` does not have (empty: it applies)."""
-    return [
-        r
-        for r in notebook.requires
-        if r not in spec.endpoints and not spec.raw.get(r) and r not in spec.tables
-    ]
+    """Why ``notebook`` does not apply to ``spec`` (empty: it applies)."""
+    missing = [r for r in notebook.requires if not _holds(r, spec)]
+    if notebook.covers and not any(_holds(c, spec) for c in notebook.covers):
+        missing.append(" or ".join(notebook.covers))
+    return missing
 
 
-def run_report(
-    trial: str = "all",
-    data_dir: str | Path | None = None,
-    out_dir: str | Path = Path("reports"),
-    parameters: Mapping[str, Any] | None = None,
-    jobs: int = 2,
-    notebooks_dir: str | Path | None = None,
-) -> int:
-    """Run every applicable notebook on each trial and write the report.
+def covered_endpoints(notebook: Notebook, spec: Spec) -> set[str]:
+    """The endpoints of ``spec`` that ``notebook`` analyses (its ``covers`` entries)."""
+    out: set[str] = set()
+    for entry in notebook.covers:
+        kind, _, name = entry.partition(":")
+        if kind == "rule" and name:
+            out |= set(spec.with_rule(name))
+        elif entry in spec.endpoints:
+            out.add(entry)
+    return out
 
-    Parameters
-    ----------
-    trial : str
-        A spec id, a path to a spec TOML, or ``"all"``: every shipped spec with a data
-        folder ``data/<id>/`` (or, with ``data_dir``, the spec named by that folder).
-    data_dir : str or Path, optional
-        The data folder (default ``data/<trial>``).
-    out_dir : str or Path
-        Where the executed notebooks, pages, ``<trial>/results.csv`` and ``index.html`` go.
-    parameters : mapping, optional
-        Extra papermill parameters for every notebook (``-p seed=7``); ``trial``,
-        ``data_dir`` and ``out_dir`` are set from the arguments above.
-    jobs : int
-        Notebooks run at once (each in its own kernel process).
-    notebooks_dir : str or Path, optional
-        Default: the ``notebooks/`` folder of the trialkit checkout.
 
-    Returns
-    -------
-    int
-        0 when every notebook ran, 1 when one failed (the others still run; the error names
-        the notebook, the cell and the exception), 2 when the arguments are wrong.
-
-    Examples
-    --------
-    >>> from trialkit.report import run_report
-    >>> run_report("imicro", out_dir="reports")  # doctest: +SKIP
-    0
-    """
-    out_dir = Path(out_dir)
-    given_notebooks = notebooks_dir is not None
-    notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS_DIR
-    parameters = dict(parameters or {})
-    try:
-        if given_notebooks and not notebooks_dir.is_dir():
-            raise ValueError(f"notebooks folder {notebooks_dir} does not exist")
-        clash = [k for k in RESERVED if k in parameters]
-        if clash:
-            raise ValueError(
-                f"-p {', '.join(clash)}: set these with --trial, --data and --out instead"
-            )
-        if jobs < 1:
-            raise ValueError(f"jobs must be at least 1, got {jobs}")
-        runs = _resolve_trials(trial, None if data_dir is None else Path(data_dir))
-        notebooks = find_notebooks(notebooks_dir) if notebooks_dir.is_dir() else []
-    except (ValueError, SpecError, DataError) as exc:
-        print(f"trialkit report: {exc}", file=sys.stderr)
-        return 2
-
-    outcomes = [
-        Outcome(run, nb, missing_requirements(nb, run.spec)) for run in runs for nb in notebooks
-    ]
-    todo = [o for o in outcomes if not o.missing]
-    for run in runs:
-        # Results of an earlier run must not survive into this one's table.
-        shutil.rmtree(out_dir / run.spec.id / "results", ignore_errors=True)
-        (out_dir / run.spec.id).mkdir(parents=True, exist_ok=True)
-
-    with (
-        tqdm(total=len(todo), desc="trialkit report", unit="notebook", file=sys.stderr) as bar,
-        ThreadPoolExecutor(max_workers=jobs) as pool,
-    ):
-        futures = [pool.submit(_execute, o, out_dir, parameters) for o in todo]
-        for future in as_completed(futures):
-            outcome = future.result()
-            bar.update()
-            if outcome.error:
-                bar.write(f"FAILED {outcome.run.spec.id}/{outcome.notebook.path.name}")
-
-    tables = {run.spec.id: collect(out_dir, run.spec.id) for run in runs}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "index.html").write_text(
-        render_index(runs, notebooks, outcomes, tables, notebooks_dir, parameters),
-        encoding="utf-8",
-    )
-    failed = [o for o in todo if o.error]
-    if failed:
-        print(
-            f"trialkit report: {len(failed)} of {len(todo)} notebook(s) failed:",
-            file=sys.stderr,
+def unanalysed_endpoints(spec: Spec, notebooks: Sequence[Notebook]) -> dict[str, str]:
+    """Endpoint id -> why no notebook that runs analyses it (empty when every one is)."""
+    running = [nb for nb in notebooks if not missing_requirements(nb, spec)]
+    done = set().union(*(covered_endpoints(nb, spec) for nb in running))
+    out = {}
+    for eid in spec.endpoints:
+        if eid in done:
+            continue
+        would = [nb for nb in notebooks if eid in covered_endpoints(nb, spec)]
+        why = "; ".join(
+            f"{nb.name} would, but the spec has no {', '.join(missing_requirements(nb, spec))}"
+            for nb in would
         )
-        for o in failed:
-            print(f"  {o.message}", file=sys.stderr)
-        return 1
-    print(f"trialkit report: wrote {out_dir / 'index.html'}", file=sys.stderr)
-    return 0
+        out[eid] = why or (
+            f"no notebook analyses rule {spec.rule(eid)!r} (give one with --notebooks, or "
+            "remove the endpoint from the spec)"
+        )
+    return out
+
+
+# --- resolving the trials ----------------------------------------------------------------
 
 
 def _resolve_trials(trial: str, data_dir: Path | None) -> list[TrialRun]:
+    from trialkit.schema import load_trial
+
     if trial == "all" and data_dir is None:
-        pairs = [(t, DATA_DIR / t) for t in available() if (DATA_DIR / t).is_dir()]
+        pairs = [(t, bundled_data(t)) for t in available() if bundled_data(t) is not None]
     elif trial == "all":
         if data_dir.name not in available():
             raise SpecError(
@@ -243,52 +231,359 @@ def _resolve_trials(trial: str, data_dir: Path | None) -> list[TrialRun]:
     runs = []
     for trial_arg, given in pairs:
         spec = load_spec(trial_arg)
-        folder = given if given is not None else DATA_DIR / spec.id
+        folder = given if given is not None else bundled_data(spec.id)
+        if folder is None:
+            raise ReportError(
+                f"trial {spec.id!r}: trialkit ships no data for it; give its folder with "
+                "--data DIR (or write a twin: trialkit simulate --trial ... --out DIR)"
+            )
         if not folder.is_dir():
-            raise ValueError(f"trial {spec.id!r}: data folder {folder} does not exist")
-        # A spec given as a file is passed on as an absolute path; an id stays an id.
-        arg = str(Path(trial_arg).resolve()) if trial_arg.endswith(".toml") else spec.id
-        runs.append(TrialRun(spec, folder, arg, load_published(folder)))
+            raise ReportError(f"trial {spec.id!r}: data folder {folder} does not exist")
+        try:
+            data = load_trial(folder, spec)
+        except DataError as exc:
+            shown = "\n  ".join(exc.problems[:5])
+            more = f"\n  (+{len(exc.problems) - 5} more)" if len(exc.problems) > 5 else ""
+            raise ReportError(
+                f"data folder {folder} is not valid for {spec.name} ({len(exc.problems)} "
+                f"problem(s); `trialkit validate {folder} --trial {trial_arg}` lists them):"
+                f"\n  {shown}{more}"
+            ) from exc
+        runs.append(
+            TrialRun(
+                spec,
+                folder,
+                trial_arg,
+                load_published(folder),
+                tuple(getattr(data, "warnings", ())),
+            )
+        )
     return runs
 
 
-def _as_seen_from(path: Path, notebook_dir: Path) -> str:
-    """``path`` as the kernel (started in the notebook's folder) should see it.
+def _relative(path: Path, cwd: Path) -> str:
+    """``path`` as the kernel (started in ``cwd``) should see it: relative when both are on
+    one file system tree, so that the pages show no machine's absolute paths."""
+    try:
+        return os.path.relpath(path.resolve(), cwd.resolve())
+    except ValueError:  # another drive (Windows)
+        return str(path.resolve())
 
-    Relative inside the project (``../data/imicro``), so that the executed notebooks and
-    pages show no machine's absolute paths; absolute elsewhere.
+
+SPEC_COPY = "spec.toml"  # a user's spec, copied beside the pages it produced
+
+
+def _kernel_parameters(run: TrialRun, cwd: Path) -> dict[str, Any]:
+    """``trial``, ``data_dir`` and ``out_dir`` as the kernel (started in ``cwd``, the trial's
+    report folder) sees them. A shipped spec is passed by id and its bundled data as None; a
+    user's spec is copied into the report folder, so that the pages name no path of it and the
+    report keeps the plan it was made with; the data folder is passed relative to ``cwd``."""
+    spec = run.spec
+    shipped = spec.path is not None and spec.path.parent == (
+        Path(__file__).resolve().parent / "specs"
+    )
+    if not shipped and spec.path is not None and not (cwd / SPEC_COPY).exists():
+        shutil.copyfile(spec.path, cwd / SPEC_COPY)
+    bundled = bundled_data(spec.id)
+    uses_bundled = bundled is not None and run.data_dir.resolve() == bundled.resolve()
+    return {
+        "trial": spec.id if shipped else SPEC_COPY,
+        "data_dir": None if uses_bundled and shipped else _relative(run.data_dir, cwd),
+        "out_dir": "..",
+    }
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def run_report(
+    trial: str = "all",
+    data_dir: str | Path | None = None,
+    out_dir: str | Path = Path("reports"),
+    parameters: Mapping[str, Any] | Sequence[str] | None = None,
+    jobs: int = 2,
+    notebooks_dir: str | Path | None = None,
+) -> int:
+    """Run every applicable notebook on each trial and write the report.
+
+    Parameters
+    ----------
+    trial : str
+        A spec id, a path to a spec TOML, or ``"all"``: every shipped spec with a bundled data
+        folder (or, with ``data_dir``, the spec named by that folder).
+    data_dir : str or Path, optional
+        The data folder (default: the trial's bundled twin).
+    out_dir : str or Path
+        Where the executed notebooks, pages, ``<trial>/results.csv`` and ``index.html`` go.
+        Must be new, empty, or an earlier trialkit report (which this run replaces whole).
+    parameters : mapping or sequence of "KEY=VALUE", optional
+        Notebook parameters for this run (``-p seed=7``), checked against what the notebooks
+        that run declare; a notebook receives only the parameters it declares.
+    jobs : int
+        Notebooks run at once (each in its own kernel process).
+    notebooks_dir : str or Path, optional
+        One's own notebook set; default: the notebooks bundled with trialkit.
+
+    Returns
+    -------
+    int
+        0 when every notebook ran and every endpoint was analysed; 1 when a notebook failed
+        (the others still run), a trial got no notebook or an endpoint no analysis; 2 when
+        the arguments are wrong (nothing is written then); 130 when interrupted.
+
+    Examples
+    --------
+    >>> from trialkit.report import run_report
+    >>> run_report("imicro", out_dir="reports")  # doctest: +SKIP
+    0
     """
-    target, base = path.resolve(), notebook_dir.resolve()
-    if target.is_relative_to(base.parent):
-        return os.path.relpath(target, base)
-    return str(target)
+    try:
+        folder = Path(notebooks_dir) if notebooks_dir is not None else bundled_notebooks()
+        if notebooks_dir is not None and not folder.is_dir():
+            raise ReportError(f"notebooks folder {folder} does not exist")
+        if jobs < 1:
+            raise ReportError(f"jobs must be at least 1, got {jobs}")
+        out = _check_out(Path(out_dir))
+        runs = _resolve_trials(trial, None if data_dir is None else Path(data_dir))
+        notebooks = find_notebooks(folder)
+        outcomes = [
+            Outcome(run, nb, missing_requirements(nb, run.spec)) for run in runs for nb in notebooks
+        ]
+        todo = [o for o in outcomes if not o.missing]
+        running = sorted({o.notebook.path for o in todo})
+        given, per_notebook = _check_parameters(parameters, running)
+    except (ReportError, SpecError, DataError, params.ParameterError, params.NotebookError) as e:
+        print(f"trialkit report: {e}", file=sys.stderr)
+        return 2
+
+    problems = []
+    for run in runs:
+        if not any(o.run is run for o in todo):
+            problems.append(
+                f"{run.spec.id}: no notebook applies to this trial (in {folder.name}/: "
+                + "; ".join(
+                    f"{o.notebook.name} needs {', '.join(o.missing)}"
+                    for o in outcomes
+                    if o.run is run
+                )
+                + ")"
+                if notebooks
+                else f"{run.spec.id}: no analysis notebooks in {folder}"
+            )
+        for eid, why in unanalysed_endpoints(run.spec, notebooks).items():
+            problems.append(f"{run.spec.id}: endpoint {eid!r} is analysed by no notebook: {why}")
+
+    try:
+        with _Staging(out) as stage:
+            for run in runs:
+                (stage.path / run.spec.id).mkdir(parents=True, exist_ok=True)
+            _execute_all(todo, stage.path, per_notebook, jobs)
+            tables = {run.spec.id: collect(stage.path, run.spec.id) for run in runs}
+            index = render_index(runs, notebooks, outcomes, tables, folder, given, problems)
+            (stage.path / "index.html").write_text(index, encoding="utf-8")
+            stage.commit()
+    except KeyboardInterrupt:
+        print(
+            f"trialkit report: interrupted; {out} is left as it was before this run",
+            file=sys.stderr,
+        )
+        return 130
+    except _Busy as exc:
+        print(f"trialkit report: {exc}", file=sys.stderr)
+        return 2
+
+    failed = [o for o in todo if o.error]
+    for o in failed:
+        problems.append(o.message)
+    if problems:
+        print(f"trialkit report: wrote {out / 'index.html'}, with problems:", file=sys.stderr)
+        for p in problems:
+            print(f"  {p}", file=sys.stderr)
+        if failed:
+            print(f"  ({len(failed)} of {len(todo)} notebook(s) failed)", file=sys.stderr)
+        return 1
+    print(f"trialkit report: wrote {out / 'index.html'}", file=sys.stderr)
+    return 0
 
 
-def _execute(outcome: Outcome, out_dir: Path, parameters: dict[str, Any]) -> Outcome:
+def _check_parameters(
+    given: Mapping[str, Any] | Sequence[str] | None, running: Sequence[Path]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    if not given:
+        return {}, {}
+    if isinstance(given, Mapping):
+        pairs = []
+        for key, value in given.items():
+            if not isinstance(value, str):
+                value = "None" if value is None else json.dumps(value)
+            pairs.append(f"{key}={value}")
+        given = pairs
+    values, per_notebook = params.check(given, running)
+    return values, {stem: v for stem, v in per_notebook.items()}
+
+
+def _check_out(out: Path) -> Path:
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"--out {out}: is a file, not a folder; give a folder for the report")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise ReportError(
+            f"--out {out}: the folder holds files that are not a trialkit report; give a new or "
+            "empty folder (a report replaces its out folder whole)"
+        )
+    parent = out.absolute().parent
+    if not parent.exists():
+        raise ReportError(f"--out {out}: its parent folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise ReportError(f"--out {out}: cannot write in {parent} (permission denied)")
+    return out
+
+
+class _Busy(RuntimeError):
+    """Another live run holds the out folder."""
+
+
+class _Staging:
+    """Build a report beside its out folder, then put it in place whole.
+
+    The staging folder ``.<out>.staging`` is also the lock: it holds the pid of the run that
+    writes it, and a second run finds it and stops (unless that process is gone).
+    """
+
+    def __init__(self, out: Path):
+        self.out = out.absolute()
+        self.path = self.out.parent / f".{self.out.name}.staging"
+        self._done = False
+
+    def __enter__(self) -> _Staging:
+        try:
+            self.path.mkdir()
+        except FileExistsError:
+            pid = _read_pid(self.path / "pid")
+            if pid is not None and _alive(pid):
+                raise _Busy(
+                    f"another trialkit report (process {pid}) is writing {self.out}; wait for "
+                    f"it to finish, or remove {self.path} if that process is gone"
+                ) from None
+            shutil.rmtree(self.path)
+            self.path.mkdir()
+        (self.path / "pid").write_text(f"{os.getpid()}\n", encoding="utf-8")
+        return self
+
+    def commit(self) -> None:
+        (self.path / "pid").unlink()
+        (self.path / MARKER).write_text("a trialkit report\n", encoding="utf-8")
+        old = self.out.parent / f".{self.out.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if self.out.exists():
+            self.out.rename(old)
+        self.path.rename(self.out)
+        shutil.rmtree(old, ignore_errors=True)
+        self._done = True
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._done:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --- executing notebooks ----------------------------------------------------------------------
+
+_kernels: set[Any] = set()
+_kernels_lock = threading.Lock()
+_copy_lock = threading.Lock()  # two notebooks of one trial start at once: one spec copy
+
+
+def _tracked_kernel_manager() -> type:
+    """A kernel manager that registers itself, so that an interrupt can kill every kernel."""
+    from jupyter_client import AsyncKernelManager
+
+    class Tracked(AsyncKernelManager):
+        async def _async_start_kernel(self, **kw: Any) -> None:
+            with _kernels_lock:
+                _kernels.add(self)
+            await super()._async_start_kernel(**kw)
+
+        async def _async_shutdown_kernel(self, *args: Any, **kw: Any) -> None:
+            try:
+                await super()._async_shutdown_kernel(*args, **kw)
+            finally:
+                with _kernels_lock:
+                    _kernels.discard(self)
+
+    return Tracked
+
+
+def _kill_kernels() -> None:
+    with _kernels_lock:
+        kms = list(_kernels)
+    for km in kms:
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None:
+            try:
+                process.send_signal(signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+
+
+def _execute_all(
+    todo: list[Outcome], stage: Path, per_notebook: Mapping[str, Mapping[str, Any]], jobs: int
+) -> None:
+    manager = _tracked_kernel_manager()
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        with tqdm(total=len(todo), desc="trialkit report", unit="notebook", file=sys.stderr) as bar:
+            futures = [
+                pool.submit(_execute, o, stage, per_notebook.get(o.notebook.name, {}), manager)
+                for o in todo
+            ]
+            for future in as_completed(futures):
+                outcome = future.result()
+                bar.update()
+                if outcome.error:
+                    bar.write(f"FAILED {outcome.run.spec.id}/{outcome.notebook.path.name}")
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        _kill_kernels()
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _execute(outcome: Outcome, stage: Path, extra: Mapping[str, Any], manager: type) -> Outcome:
     import papermill as pm
 
     nb, run = outcome.notebook, outcome.run
-    target = out_dir / run.spec.id / f"{nb.name}.ipynb"
-    page = target.with_suffix(".html")
-    # A page left by an earlier run must not pass for this run's.
-    target.unlink(missing_ok=True)
-    page.unlink(missing_ok=True)
-    params = {
-        "trial": run.trial_arg,
-        "data_dir": _as_seen_from(run.data_dir, nb.path.parent),
-        "out_dir": _as_seen_from(out_dir, nb.path.parent),
-        **parameters,
-    }
+    cwd = stage / run.spec.id
+    target = cwd / f"{nb.name}.ipynb"
+    with _copy_lock:
+        given = {**_kernel_parameters(run, cwd), **extra}
     try:
         pm.execute_notebook(
             nb.path.resolve(),
-            target.resolve(),
-            parameters=params,
+            target,
+            parameters=given,
             kernel_name=KERNEL,
             # Not papermill's cwd=, which chdirs the whole process (threads would race):
-            # nbclient starts the kernel in the notebook's folder, as Jupyter and nbval do.
-            resources={"metadata": {"path": str(nb.path.parent.resolve())}},
+            # nbclient starts the kernel in the trial's report folder.
+            resources={"metadata": {"path": str(cwd)}},
             progress_bar=False,
+            kernel_manager_class=manager,
             # The kernel's own log (a TCP warning per start) would tear the progress bar.
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
@@ -299,12 +594,54 @@ def _execute(outcome: Outcome, out_dir: Path, parameters: dict[str, Any]) -> Out
     if target.exists():
         outcome.output = target
         try:
-            render_html(target, page)
+            make_stable(target, given)
+            render_html(target, target.with_suffix(".html"))
         except Exception as exc:
             outcome.error = outcome.error or (
                 f"ran, but the HTML page could not be rendered: {type(exc).__name__}: {exc}"
             )
     return outcome
+
+
+def make_stable(notebook: Path, given: Mapping[str, Any] | None = None) -> None:
+    """Make an executed notebook say what this run did and nothing that changes between runs.
+
+    The ``parameters`` cell is rewritten to the values of this run (papermill's separate
+    injected cell, with its random id, is folded into it), so the page shows the parameters
+    it was computed with and not the notebook's defaults; papermill's times and durations,
+    cell execution timestamps and the Python version are removed.
+    """
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb.get("metadata", {}).pop("papermill", None)
+    nb.get("metadata", {}).get("language_info", {}).pop("version", None)
+    source = next(
+        ("".join(c.get("source", [])) for c in nb.get("cells", [])
+         if "parameters" in c.get("metadata", {}).get("tags", [])),
+        None,
+    )  # fmt: skip
+    # Fold the injected values into the parameters cell when it declares every one of them.
+    fold = (
+        given is not None
+        and source is not None
+        and set(given) <= set(params.assigned_names(source))
+    )
+    cells = []
+    for i, cell in enumerate(nb.get("cells", [])):
+        meta = cell.get("metadata", {})
+        meta.pop("papermill", None)
+        meta.pop("execution", None)
+        tags = meta.get("tags", [])
+        if "injected-parameters" in tags:
+            if fold:
+                continue
+            cell["id"] = "injected-parameters"
+        if "parameters" in tags and fold:
+            cell["source"] = params.with_values("".join(cell.get("source", [])), given)
+        if not cell.get("id"):
+            cell["id"] = f"cell-{i}"
+        cells.append(cell)
+    nb["cells"] = cells
+    notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _describe_failure(target: Path, exc: Any) -> str:
@@ -371,6 +708,8 @@ td.num { font-variant-numeric: tabular-nums; white-space: nowrap; overflow-wrap:
 .v-not-published, .v-not-computed { background: #ececec; color: #444; }
 .st-failed { color: #a00; font-weight: 600; } .st-ok { color: #14532d; }
 .muted { color: #666; font-size: .9rem; }
+.problems { background: #fff4f4; border-left: 4px solid #a00; padding: .5rem 1rem; }
+.warnings { background: #fffbea; border-left: 4px solid #b58900; padding: .5rem 1rem; }
 pre.error { white-space: pre-wrap; background: #fff4f4; padding: .5rem; border-radius: .3rem; }
 dt { font-weight: 600; margin-top: .6rem; } dd { margin-left: 1rem; }
 """
@@ -383,8 +722,10 @@ def render_index(
     tables: Mapping[str, pd.DataFrame],
     notebooks_dir: Path,
     parameters: Mapping[str, Any] | None = None,
+    problems: Iterable[str] = (),
 ) -> str:
-    """The report's front page: reconciliation first, then analyses and assumptions."""
+    """The report's front page: problems and reconciliation first, then analyses and
+    assumptions. Every text from a user's files is escaped."""
     e = html.escape
     overrides = ", ".join(f"{k} = {v!r}" for k, v in (parameters or {}).items())
     parts = [
@@ -398,25 +739,31 @@ def render_index(
         "Each published figure stands beside trialkit's estimate; <em>agrees</em> means "
         "within the rounding of the publication.</p>",
     ]
+    failed = [o for o in outcomes if o.error]
+    problems = list(problems) + [o.message for o in failed]
+    if problems:
+        parts.append('<div class="problems"><p><strong>This report is incomplete.</strong></p><ul>')
+        parts += [f"<li>{e(p)}</li>" for p in problems]
+        parts.append("</ul></div>")
     if overrides:
         # A sensitivity run must not pass for the prespecified one.
         parts.append(
-            "<p><strong>Parameters changed for this run</strong> (every notebook): "
-            f"<code>{e(overrides)}</code>.</p>"
+            "<p><strong>Parameters changed for this run</strong> (in every notebook that "
+            f"declares them): <code>{e(overrides)}</code>.</p>"
         )
+    for run in runs:
+        if run.warnings:
+            parts.append(
+                f'<div class="warnings"><p><strong>{e(run.spec.name)}: what the data checks '
+                "found (warnings, not errors)</strong></p><ul>"
+            )
+            parts += [f"<li>{e(w)}</li>" for w in run.warnings]
+            parts.append("</ul></div>")
     if not runs:
         parts.append(
             "<p><strong>No trial to report.</strong> No shipped spec ("
             + e(", ".join(available()))
-            + ") has a data folder under <code>data/</code>; create one or pass "
-            "<code>--data DIR</code>.</p>"
-        )
-    if not notebooks:
-        parts.append(
-            "<p><strong>No analysis notebooks were found</strong> in <code>"
-            + e(notebooks_dir.name)
-            + "/</code>, so nothing was computed yet. The published figures and the "
-            "assumptions of each trial are listed below.</p>"
+            + ") has a bundled data folder; pass <code>--data DIR</code>.</p>"
         )
 
     parts.append("<h2>Reconciliation with the publications</h2>")
@@ -446,7 +793,11 @@ def render_index(
         if spec.assumptions:
             parts.append("<dl>")
             for a in spec.assumptions:
-                parts.append(f"<dt>{e(a.get('id', ''))}</dt><dd>{e(a.get('text', ''))}</dd>")
+                concerns = ", ".join(a.get("concerns", []))
+                parts.append(
+                    f"<dt>{e(a.get('id', ''))} <span class='muted'>({e(concerns)})</span></dt>"
+                    f"<dd>{e(a.get('text', ''))}</dd>"
+                )
             parts.append("</dl>")
         else:
             parts.append('<p class="muted">The spec states no assumptions.</p>')
@@ -489,7 +840,7 @@ def _reconciliation(run: TrialRun, table: pd.DataFrame) -> list[str]:
         for fid, fig in figures.items():
             rows = table[table["published_id"] == fid]
             label = fig.get("label", fid)
-            published = e(_describe_figure(fig))
+            published = e(describe_figure(fig))
             flags = [f for f in ("provisional", "derived") if fig.get(f)]
             source = e(fig.get("source", "")) + "".join(
                 f'<br><span class="muted">{f}</span>' for f in flags
@@ -557,40 +908,6 @@ def _verdict_cell(verdict: str) -> str:
     return f"<td><span class='verdict {css}'>{html.escape(verdict)}</span></td>"
 
 
-def _number(value: float, step: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if step is None:
-        return f"{value:.3g}"
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    return f"{value:.{decimals}f}"
-
-
-def _interval(est: str, low: str, high: str, p: str) -> str:
-    text = est + (f" ({low} to {high})" if low or high else "")
-    return ", ".join(part for part in (text, f"P = {p}" if p else "") if part)
-
-
-def _describe_figure(fig: Mapping[str, Any]) -> str:
-    """A published figure as printed: ``1.08 (0.80 to 1.50), P = 0.12``; counts and IQRs too."""
-
-    def num(key: str) -> str:
-        return _number(fig[key], precision(dict(fig), key)) if key in fig else ""
-
-    pieces = []
-    if "events" in fig or "n" in fig:
-        count = "/".join(num(k) for k in ("events", "n") if k in fig)
-        pieces.append(count + (f" ({num('percent')}%)" if "percent" in fig else ""))
-    elif "percent" in fig:
-        pieces.append(f"{num('percent')}%")
-    if "median" in fig:
-        iqr = f" (IQR {num('q1')} to {num('q3')})" if "q1" in fig and "q3" in fig else ""
-        pieces.append(f"median {num('median')}{iqr}")
-    if any(k in fig for k in ("estimate", "ci_low", "ci_high", "p_value")):
-        pieces.append(_interval(num("estimate"), num("ci_low"), num("ci_high"), num("p_value")))
-    return "; ".join(p for p in pieces if p)
-
-
 def _describe_ours(row: pd.Series, fig: Mapping[str, Any]) -> str:
     """trialkit's numbers, one decimal finer than the publication (so the gap shows)."""
 
@@ -598,9 +915,9 @@ def _describe_ours(row: pd.Series, fig: Mapping[str, Any]) -> str:
         step = precision(dict(fig), pub) / 10 if pub in fig else None
         if pub in ("events", "n"):
             step = 1.0  # a count is a count
-        return _number(row[ours], step)
+        return format_number(row[ours], step)
 
-    return _interval(
+    return format_interval(
         num("estimate", published_point(fig) or "estimate"),
         num("ci_low", "ci_low"),
         num("ci_high", "ci_high"),
