@@ -7,7 +7,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from trialkit.notebook import Recorder, show_assumptions
+from trialkit.notebook import (
+    Recorder,
+    escape,
+    published_text,
+    scratch_dir,
+    setup,
+    show_assumptions,
+    show_commentary,
+)
 from trialkit.published import load_published
 from trialkit.spec import load_spec
 
@@ -42,12 +50,76 @@ def test_an_estimate_frame_keeps_its_interval(keep, tmp_path):
     assert written[["estimate", "ci_low", "ci_high", "p_value"]].iloc[0].tolist() == [1, 0, 3, 0.12]
 
 
-def test_show_assumptions_quotes_each_known_id_and_skips_unknown(monkeypatch):
-    shown = []
+def _shown(monkeypatch) -> list[str]:
+    shown: list[str] = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj.data))
-    show_assumptions(load_spec("imicro"), "imicro-delta-death", "not-an-assumption")
-    assert len(shown) == 1
+    return shown
+
+
+def test_show_assumptions_chooses_by_what_they_concern_not_by_id(monkeypatch):
+    shown = _shown(monkeypatch)
+    show_assumptions(load_spec("imicro"), "delta_sofa", "no-such-concern")
+    assert [t.split("`")[1] for t in shown] == ["imicro-delta-death", "imicro-delta-discharge"]
     assert shown[0].startswith("> **Assumption `imicro-delta-death`.**")
+
+
+def test_renamed_assumptions_still_reach_the_page(monkeypatch):
+    raw = load_spec("imicro").raw
+    raw = {**raw, "assumptions": [{**a, "id": f"mine-{i}"} for i, a in
+                                  enumerate(raw["assumptions"])]}  # fmt: skip
+    shown = _shown(monkeypatch)
+    show_assumptions(load_spec(raw), "delta_sofa")
+    assert [t.split("`")[1] for t in shown] == ["mine-0", "mine-1"]
+
+
+def test_text_from_a_spec_is_escaped_before_it_is_displayed(monkeypatch):
+    raw = load_spec("imicro").raw
+    evil = "<img src=x onerror=alert(5)> [link](javascript:alert(1))"
+    raw = {**raw, "assumptions": [{"id": "<b>x</b>", "concerns": ["population"], "text": evil}],
+           "commentary": [{"concerns": ["population"], "text": evil}]}  # fmt: skip
+    shown = _shown(monkeypatch)
+    spec = load_spec(raw)
+    show_assumptions(spec, "population")
+    show_commentary(spec, "population")
+    assert len(shown) == 2
+    for text in shown:
+        assert "<img" not in text and "<b>" not in text
+        assert not re.search(r"(?<!\\)\]\(", text), "a Markdown link survived"
+        assert "&lt;img src=x onerror=alert(5)&gt;" in text
+
+
+def test_escape_keeps_emphasis_and_code_but_no_html_or_links():
+    assert escape("*a* `b` <c> [d](e)") == "*a* `b` &lt;c&gt; \\[d\\](e)"
+
+
+def test_published_text_takes_every_number_from_published_toml():
+    spec = load_spec("imicro")
+    text = published_text(spec, load_published(DATA), endpoints=["delta_sofa"])
+    # data/imicro/published.toml: median -4 (IQR -7 to 7), 1 (0 to 3), P = 0.12 [A]
+    assert "median -4 (IQR -7 to 7) [A]" in text and "1 (0 to 3), P = 0.12 [A]" in text
+    assert text.startswith("**What I-MICRO published.**")
+    nothing = published_text(spec, {"sources": {}, "figures": {}}, endpoints=["delta_sofa"])
+    assert "no `published.toml`" in nothing
+
+
+def test_a_hand_run_records_in_a_scratch_folder_never_in_a_report(tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    keep = Recorder(None, load_spec("imicro"), load_published(DATA))
+    keep("x", "Something", 1.0)
+    assert (scratch_dir() / "imicro" / "results" / "x.csv").exists()
+    assert scratch_dir().is_relative_to(tmp_path)
+
+
+def test_setup_of_a_trial_trialkit_does_not_ship_asks_for_its_data_folder(tmp_path):
+    from trialkit.spec import SpecError
+
+    spec = tmp_path / "mine.toml"
+    spec.write_text(
+        '[trial]\nid = "mine"\nexperimental = "a"\ncontrol = "b"\n[populations]\n'
+        'primary = "mitt"\n[endpoints.d]\nrule = "dead_by"\n'
+    )
+    with pytest.raises(SpecError, match="set the notebook's data_dir"):
+        setup(spec)
 
 
 # -- what every committed analysis notebook must be (nbval re-checks the outputs) ----------
@@ -63,9 +135,10 @@ def test_committed_notebook_is_parameterized_declared_and_fixed(path):
     assert len(tagged) == 1, "exactly one cell tagged `parameters` (papermill)"
     params = "".join(tagged[0]["source"])
     for name in ("trial", "data_dir", "out_dir"):
-        assert re.search(rf"^{name}\s*=", params, re.M), f"parameter {name} missing"
-    assert isinstance(nb["metadata"].get("trialkit", {}).get("requires"), list), (
-        "metadata trialkit.requires selects the trials the notebook runs for"
+        assert re.search(rf"^{name}\s*[:=]", params, re.M), f"parameter {name} missing"
+    meta = nb["metadata"].get("trialkit", {})
+    assert isinstance(meta.get("requires"), list) and isinstance(meta.get("covers"), list), (
+        "metadata trialkit.requires / covers select the trials the notebook runs for"
     )
     assert any(c.get("outputs") for c in code), "committed without outputs: nbval checks nothing"
     for c in code:
