@@ -1,72 +1,242 @@
-"""The ``trialkit`` command: validate a data folder, regenerate a twin, run the report."""
+"""The ``trialkit`` command: start a trial, validate its data, draw a twin, run the report.
+
+A user's mistake (a bad path, spec, parameter or out folder) prints one message naming what
+is wrong and how to fix it, and exits 2; a bug in trialkit still shows its traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
+from trialkit import __version__
 
-def _parse_params(pairs: list[str]) -> dict[str, object]:
-    """``-p key=value`` pairs; values are read as TOML scalars where they parse (7, true, "x")."""
-    import tomllib
+EPILOG = """\
+A trial is a spec and a data folder, not new code:
 
-    out: dict[str, object] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise SystemExit(f"trialkit: -p expects key=value, got {pair!r}")
-        try:
-            out[key] = tomllib.loads(f"v = {value}")["v"]
-        except tomllib.TOMLDecodeError:
-            out[key] = value
-    return out
+  trialkit init mytrial                       write a starter: spec to edit, empty data files
+  trialkit simulate --trial mytrial/spec.toml --out mytrial/data --force
+                                              fill it with a synthetic twin to try things out
+  trialkit validate mytrial/data --trial mytrial/spec.toml
+  trialkit report --trial mytrial/spec.toml --data mytrial/data --out mytrial/report
+
+The bundled worked examples: trialkit report --trial imicro (or combat_shine, or all).
+"""
+
+
+class UsageError(ValueError):
+    """A wrong argument: printed as one line, exit 2."""
+
+
+def _report_epilog() -> str:
+    from trialkit import parameters
+    from trialkit.resources import notebooks_dir
+
+    try:
+        listing = parameters.describe(sorted(notebooks_dir().glob("*.ipynb")))
+    except (OSError, ValueError) as exc:  # help must print even if a notebook is broken
+        listing = f"(the bundled notebooks' parameters cannot be read: {exc})"
+    return (
+        "Each notebook runs for every trial whose spec has what it needs (its metadata says);\n"
+        "the report fails (exit 1) when a notebook fails, when a trial gets no notebook, or\n"
+        "when an endpoint of the spec is analysed by no notebook. -p sets a parameter of the\n"
+        "notebooks that declare it; its value is checked against the declared type and never\n"
+        "executed. The bundled notebooks' parameters:\n\n" + listing
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="trialkit", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
+    raw = argparse.RawDescriptionHelpFormatter
+    p = argparse.ArgumentParser(
+        prog="trialkit",
+        description="Re-run the prespecified analyses of a randomized trial in septic shock, "
+        "from raw daily ICU data to the published tables, as literate Jupyter notebooks.",
+        epilog=EPILOG,
+        formatter_class=raw,
+    )
+    p.add_argument("--version", action="version", version=f"trialkit {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    v = sub.add_parser("validate", help="check a data folder and print every problem found")
-    v.add_argument("data_dir", type=Path)
-    v.add_argument("--trial", help="spec id or path (default: the folder's name)")
+    i = sub.add_parser(
+        "init",
+        help="write a starter folder for one's own trial",
+        description="Write a starter for one's own trial into DIR: spec.toml (the analysis "
+        "plan, commented, to edit), data/ with the contract's files holding their header "
+        "lines only, and data/README.md (the codebook).",
+        formatter_class=raw,
+    )
+    i.add_argument("dir", type=Path, metavar="DIR", help="a new or empty folder")
+    i.add_argument("--name", default=None, help="the trial's display name (default: DIR's name)")
 
-    s = sub.add_parser("simulate", help="write a synthetic twin data folder")
-    s.add_argument("--trial", required=True)
-    s.add_argument("--seed", type=int, default=None, help="default: the bundled twin's seed")
-    s.add_argument("--out", type=Path, required=True)
+    v = sub.add_parser(
+        "validate",
+        help="check a data folder and print every problem found",
+        description="Read a data folder without changing it and print every problem (file, "
+        "column, line, rule), or a short summary. Exit 0 valid, 1 invalid, 2 usage error.",
+    )
+    v.add_argument("data_dir", type=Path, metavar="DATA_DIR")
+    v.add_argument("--trial", help="spec id or spec file (default: the folder's name)")
 
-    r = sub.add_parser("report", help="run the analysis notebooks and write the HTML report")
-    r.add_argument("--trial", default="all", help="spec id, or 'all' (default)")
-    r.add_argument("--data", type=Path, default=None, help="data folder (default: data/<trial>)")
-    r.add_argument("--out", type=Path, default=Path("reports"))
-    r.add_argument("-p", "--parameter", action="append", default=[], metavar="KEY=VALUE")
-    r.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel")
+    s = sub.add_parser(
+        "simulate",
+        help="write a synthetic twin data folder for a spec",
+        description="Draw a synthetic twin for any spec and write it as a data folder. A "
+        "bundled trial's twin uses its calibrated parameters; any other spec gets the model's "
+        "documented defaults (no treatment effect), optionally calibrated to --targets.",
+    )
+    s.add_argument("--trial", required=True, help="spec id or spec file")
+    s.add_argument("--out", type=Path, required=True, help="the data folder to write")
+    s.add_argument("--seed", type=int, default=None, help="default: the twin's own seed")
+    s.add_argument(
+        "--patients", type=int, default=None, help="patients to randomize (default: the spec's)"
+    )
+    s.add_argument(
+        "--targets",
+        type=Path,
+        default=None,
+        help="CSV of calibration targets (columns id, statistic, endpoint, arm, population, "
+        "target, tolerance, as in calibration.csv)",
+    )
+    s.add_argument("--seeds", type=int, default=20, help="seeds tried by --targets (default 20)")
+    s.add_argument("--force", action="store_true", help="replace data already in --out")
+
+    r = sub.add_parser(
+        "report",
+        help="run the analysis notebooks and write the HTML report",
+        description="Run every analysis notebook that applies to the trial with papermill, "
+        "render each to an HTML page that opens offline, and write index.html: the published "
+        "figures beside trialkit's estimates, then the analyses, then the assumptions.",
+        epilog=_report_epilog(),
+        formatter_class=raw,
+    )
+    r.add_argument("--trial", default="all", help="spec id, spec file, or 'all' (default)")
+    r.add_argument(
+        "--data", type=Path, default=None, help="data folder (default: the bundled twin)"
+    )
+    r.add_argument(
+        "--out", type=Path, default=Path("reports"), help="report folder (default: reports)"
+    )
+    r.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a notebook parameter for this run (repeatable); see the list below",
+    )
+    r.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
+    r.add_argument(
+        "--notebooks",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="run one's own notebook set instead of the bundled one",
+    )
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "validate":
-        from trialkit.schema import validate_folder
+def _simulate(args: argparse.Namespace) -> int:
+    from trialkit import simulate
+    from trialkit.spec import load_spec
 
-        return validate_folder(args.data_dir, trial=args.trial, stream=sys.stdout)
-    if args.command == "simulate":
-        from trialkit.simulate import write_twin
-
-        write_twin(args.trial, args.out, seed=args.seed)
-        print(f"wrote {args.out}")
-        return 0
-    if args.command == "report":
-        from trialkit.report import run_report
-
-        return run_report(
-            trial=args.trial,
-            data_dir=args.data,
-            out_dir=args.out,
-            parameters=_parse_params(args.parameter),
-            jobs=args.jobs,
+    spec = load_spec(args.trial)
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: is a file, not a folder")
+    tables = ("patients.csv", "daily.csv", "events.csv", *spec.tables.values())
+    present = [
+        f for f in tables if (out / f).exists() or (out / f).with_suffix(".parquet").exists()
+    ]
+    if present and not args.force:
+        raise UsageError(
+            f"--out {out}: already holds data ({', '.join(present)}); pass --force to replace "
+            "it, or choose another folder"
         )
+    scenario = {}
+    if args.patients is not None:
+        if args.patients < 4:
+            raise UsageError(f"--patients {args.patients}: a trial needs at least 4 patients")
+        scenario["randomized"] = ((args.patients + 1) // 2, args.patients // 2)
+    table = None
+    if args.targets is not None:
+        if not args.targets.is_file():
+            raise UsageError(f"--targets {args.targets}: no such file")
+        targets = simulate.read_targets(args.targets, spec)
+        first = 1 if args.seed is None else args.seed
+        params, table = simulate.calibrate(
+            spec, targets, seeds=range(first, first + max(args.seeds, 1)), **scenario
+        )
+    else:
+        params = simulate.twin_params(spec, **scenario)
+        if args.seed is not None:
+            params = dataclasses.replace(params, seed=args.seed)
+    seed = params.seed
+    simulate.write_twin(spec, out, params=params)
+    if simulate.bundled_targets(spec) is None:  # a bundled folder keeps its own README
+        (out / "README.md").write_text(
+            simulate.codebook(spec, params, calibrated=table is not None), encoding="utf-8"
+        )
+    print(f"trialkit simulate: wrote a synthetic twin of {spec.name} to {out}")
+    if table is not None:
+        shown = table.drop(columns="miss").assign(met=table["met"].astype(int))
+        simulate.formatted_calibration(shown).to_csv(
+            out / "calibration.csv", index=False, lineterminator="\n"
+        )
+        unmet = table[~table["met"]]
+        print(f"  calibration: {int(table['met'].sum())} of {len(table)} targets met (seed {seed})")
+        for row in unmet.itertuples():
+            print(
+                f"  not met: {row.id} ({row.statistic}"
+                + (f" of {row.endpoint}" if row.endpoint else "")
+                + (f", {row.arm}" if row.arm else "")
+                + f"): target {row.target:g}, realised {row.realised:g}, off by {row.miss:+g} "
+                f"(tolerance {row.tolerance:g})"
+            )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from trialkit.schema import DataError
+    from trialkit.spec import SpecError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "init":
+            from trialkit.starter import write_starter
+
+            folder = write_starter(args.dir, name=args.name)
+            print(f"trialkit init: wrote a starter for your trial in {folder}")
+            print(f"  next: edit {folder / 'spec.toml'}, fill {folder / 'data'}, then")
+            print(f"  trialkit validate {folder / 'data'} --trial {folder / 'spec.toml'}")
+            return 0
+        if args.command == "validate":
+            from trialkit.schema import validate_folder
+
+            if not args.data_dir.is_dir():
+                raise UsageError(f"{args.data_dir}: no such folder (give a trial's data folder)")
+            return validate_folder(args.data_dir, trial=args.trial, stream=sys.stdout)
+        if args.command == "simulate":
+            return _simulate(args)
+        if args.command == "report":
+            from trialkit.report import run_report
+
+            return run_report(
+                trial=args.trial,
+                data_dir=args.data,
+                out_dir=args.out,
+                parameters=args.parameter,
+                jobs=args.jobs,
+                notebooks_dir=args.notebooks,
+            )
+    except (UsageError, SpecError, DataError, FileExistsError) as exc:
+        print(f"trialkit {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"trialkit {args.command}: interrupted", file=sys.stderr)
+        return 130
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 
