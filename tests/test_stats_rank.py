@@ -15,10 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import ndtri
+from scipy.stats import rankdata
 
+import trialkit.stats._pairwise as pairwise
 import trialkit.stats.rank as rank
 from trialkit.stats import hodges_lehmann, van_elteren
-from trialkit.stats.rank import _Differences, _rank_sum_pmf
+from trialkit.stats._pairwise import PairSums
+from trialkit.stats.rank import _rank_sum_pmf
 
 
 def gold(n: int, s: float) -> np.ndarray:
@@ -352,28 +355,71 @@ def test_pwilcox_qwilcox_exact_distribution():
         assert cdf[-1] == pytest.approx(1.0, abs=1e-12)
 
 
-@pytest.mark.parametrize("case", ["normal", "integers", "rounded"])
-def test_order_statistics_of_differences_match_full_sort(case, monkeypatch):
-    # Selection on the implicit matrix, forced through its sampling rounds, against np.sort.
-    monkeypatch.setattr(rank, "_MATERIALIZE", 5000)
-    monkeypatch.setattr(rank, "_SAMPLE", 2000)
+PAIR_CASES = ["normal", "integers", "rounded", "shifted_ties", "unequal"]
+
+
+def _pair_case(case):
     rng = np.random.default_rng(7)
-    x, y = {
+    return {
         "normal": (rng.normal(size=1500), rng.normal(size=1700)),
         "integers": (rng.integers(0, 9, 1600) * 1.0, rng.integers(0, 7, 1400) * 1.0),
         "rounded": (np.round(rng.normal(size=2000), 1), np.round(rng.normal(size=1200), 1)),
+        # Ties in one sample only, values whose sums round (0.1 steps are not binary).
+        "shifted_ties": (np.round(rng.normal(size=1800), 2) + 0.1, rng.normal(size=1300)),
+        "unequal": (rng.normal(size=40), rng.normal(0.5, 2, size=3000)),
     }[case]
+
+
+@pytest.mark.parametrize("case", PAIR_CASES)
+def test_order_statistics_of_differences_match_full_sort(case, monkeypatch):
+    # The one-pass band selection (trialkit.stats._pairwise), forced on small data by
+    # lowering its thresholds, against np.sort of every difference (the brute-force oracle).
+    monkeypatch.setattr(pairwise, "_MATERIALIZE", 5000)
+    monkeypatch.setattr(pairwise, "_ESTIMATE_ROWS", 64)
+    monkeypatch.setattr(pairwise, "_SAMPLE", 500)
+    monkeypatch.setattr(pairwise, "_CHUNK", 100)
+    x, y = _pair_case(case)
     full = np.sort(np.subtract.outer(x, y).ravel())
-    diffs = _Differences(x, y)
-    for k in [1, 2, 17, 40_000, full.size // 2, full.size // 2 + 1, full.size - 3, full.size]:
-        assert diffs.kth(k) == full[k - 1], k
-    assert diffs.median() == np.median(full)
-    # The shared first round (as hodges_lehmann uses it for the limits and the estimate).
-    middle = [full.size // 2 - 30_000, full.size // 2, full.size // 2 + 1, full.size // 2 + 30_000]
-    diffs.focus(middle)
-    assert diffs._window is not None
-    for k in middle:
-        assert diffs.kth(k) == full[k - 1], k
+    sums = PairSums(np.sort(x), np.sort(-y))
+    ks = [1, 2, 17, 40_000, full.size // 2, full.size // 2 + 1, full.size - 3, full.size]
+    got = sums.order_statistics(ks)
+    assert [got[k] for k in ks] == [full[k - 1] for k in ks]
+    for p in [full[0], full[12345], float(np.median(full)), 0.1, full[-1]]:
+        assert sums.count(p) == np.searchsorted(full, p, side="right"), p
+        assert sums.count(p, strict=True) == np.searchsorted(full, p, side="left"), p
+
+
+@pytest.mark.parametrize("case", PAIR_CASES)
+def test_order_statistics_survive_a_bad_estimate(case, monkeypatch):
+    # The estimated count only places the band: with an estimate off by far more than its
+    # margin the pass is repeated (and finally bisected) and the result is still exact.
+    monkeypatch.setattr(pairwise, "_MATERIALIZE", 5000)
+    monkeypatch.setattr(pairwise, "_CHUNK", 100)
+    monkeypatch.setattr(pairwise._Estimate, "__call__", lambda self, p: 0.5 * self._sums.size)
+    x, y = _pair_case(case)
+    full = np.sort(np.subtract.outer(x, y).ravel())
+    sums = PairSums(np.sort(x), np.sort(-y))
+    ks = [3, full.size // 2, full.size // 2 + 1]
+    got = sums.order_statistics(ks)
+    assert [got[k] for k in ks] == [full[k - 1] for k in ks]
+
+
+def test_rank_sum_and_ties_match_the_pooled_ranking():
+    # R's W from the midranks of the pooled sample (scipy.stats.rankdata) and the pooled tie
+    # term from np.unique, against the binary-search version.
+    rng = np.random.default_rng(3)
+    for x, y in [
+        (rng.integers(0, 30, 5000) * 1.0, rng.integers(5, 40, 4000) * 1.0),
+        (np.round(rng.normal(size=3000), 2), np.round(rng.normal(size=2000), 2)),
+        (rng.normal(size=2000), rng.normal(size=1000)),
+        (np.array([1.0, 1.0, 2.0]), np.array([1.0, 3.0, 3.0, 3.0])),
+    ]:
+        ranks = rankdata(np.concatenate((x, y)))
+        w_ref = ranks[: x.size].sum() - x.size * (x.size + 1) / 2
+        _, t = np.unique(np.concatenate((x, y)), return_counts=True)
+        w, ties = rank._rank_sum(np.sort(x), np.sort(y))
+        assert w == w_ref
+        assert ties == float(np.sum(t.astype(float) ** 3 - t))
 
 
 def test_result_is_one_row_frame_with_the_contract_columns():
@@ -435,6 +481,43 @@ def test_bad_input_is_a_clear_error(x, y, match):
         warnings.simplefilter("ignore")
         with pytest.raises((ValueError, TypeError), match=match):
             hodges_lehmann(x, y)
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "bad"),
+    [
+        (["1.5", "2", "3"], [1.0, 2.0], "'x' must be numeric, got text such as '1.5'"),
+        ([True, False, True], [1.0, 2.0], "'x' must be numeric, got booleans"),
+        ([1.0, 2.0], np.array([True, False]), "'y' must be numeric, got booleans"),
+        ([1.0, 2.0], pd.Series([True, False, True]), "'y' must be numeric, got booleans"),
+        (pd.Series(pd.Categorical([1, 2, 3])), [1.0], "'x' must be numeric, got categories"),
+        ([1.0, "a"], [1.0, 2.0], "'x' must be numeric, got text such as '1.0'"),
+        ([1.0, 2.0], [0.5, True], "'y' must be numeric, got booleans"),
+    ],
+)
+def test_wilcox_test_refuses_non_numeric_input(x, y, bad):
+    # R 4.2: wilcox.test(c("1.5", "2", "3"), c(1, 2)) and wilcox.test(c(TRUE, FALSE, TRUE),
+    # c(1, 2)) stop with "'x' must be numeric"; text and booleans are not converted.
+    with pytest.raises(TypeError, match=bad.replace("(", r"\(")):
+        hodges_lehmann(x, y)
+
+
+def test_van_elteren_refuses_non_numeric_input():
+    with pytest.raises(TypeError, match="van_elteren: 'x' must be numeric, got booleans"):
+        van_elteren([True, False, True], [1.0, 2.0], ["a", "a", "b"], ["a", "b"])
+    with pytest.raises(TypeError, match="van_elteren: 'y' must be numeric, got text"):
+        van_elteren([1.0, 2.0], ["1", "2"], ["a", "b"], ["a", "b"])
+
+
+def test_numeric_input_of_any_numeric_type_is_accepted():
+    x, y = DATA["exact_9_10"]["x"], DATA["exact_9_10"]["y"]
+    ref = hodges_lehmann(x, y)
+    for xx in (list(x), tuple(x), pd.Series(x), pd.Series(x, dtype="Float64")):
+        pd.testing.assert_frame_equal(hodges_lehmann(xx, y), ref)
+    ints = hodges_lehmann(
+        np.array([3, 5, 9, 11], dtype=np.int32), pd.Series([1, 2, 4], dtype="Int64")
+    )
+    assert ints["estimate"].item() == 4.5  # median of the 12 differences
 
 
 def test_conf_level_must_be_in_unit_interval():
@@ -598,10 +681,14 @@ def test_hl_is_median_of_differences_and_shift_equivariant(x, y, shift):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         a = hodges_lehmann(x, y).iloc[0]
-        b = hodges_lehmann(x + shift, y).iloc[0]
+        # A shift can add or remove ties between the samples, and with them R's choice of
+        # the exact interval (x=[0, 1, -1, 2, -2, -3], y=[0, 1, 2], shift -3 is exact, the
+        # unshifted samples are not): equivariance is a property of one method.
+        a_normal = hodges_lehmann(x, y, exact=False).iloc[0]
+        b_normal = hodges_lehmann(x + shift, y, exact=False).iloc[0]
     assert a["estimate"] == np.median(diffs)
     # The limits are pairwise differences, around the estimate, moving with the shift.
     assert a["ci_low"] in diffs and a["ci_high"] in diffs
     assert a["ci_low"] <= a["estimate"] <= a["ci_high"]
     for col in ["estimate", "ci_low", "ci_high"]:
-        assert b[col] == a[col] + shift
+        assert b_normal[col] == a_normal[col] + shift

@@ -5,6 +5,8 @@ One place for them so every estimator refuses the same bad input with the same w
 
 from __future__ import annotations
 
+import numbers
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -45,3 +47,78 @@ def as_group(values: Sequence | np.ndarray | pd.Series, where: str, arm_1=None) 
             f"found values {list(levels)[:6]}"
         )
     return v.astype(int).to_numpy() == 1
+
+
+def _not_numeric(arr: np.ndarray) -> str | None:
+    """What makes ``arr`` non-numeric (booleans, text, dates ...), or None if it is numeric."""
+    kind = arr.dtype.kind
+    if kind in "iuf":
+        return None
+    if kind == "b":
+        return "booleans"
+    if kind == "O":
+        for v in arr.ravel():
+            if v is None or (isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_)):
+                continue
+            return f"{type(v).__name__} values such as {v!r}"
+        return None
+    if kind in "US":
+        return f"text such as {str(arr.ravel()[0])!r}" if arr.size else "text"
+    return {"M": "dates", "m": "durations", "c": "complex numbers"}.get(
+        kind, f"values of type {arr.dtype}"
+    )
+
+
+def as_numeric(a, name: str, where: str) -> np.ndarray:
+    """``a`` as a 1-d float array, missing values as NaN; non-numeric input is a ``TypeError``.
+
+    As R's ``wilcox.test`` ("'x' must be numeric"): text that looks like a number, booleans,
+    categories and dates are refused rather than converted.
+    """
+    if isinstance(a, pd.Series | pd.Index):
+        dtype = a.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            problem: str | None = "categories"
+        elif pd.api.types.is_bool_dtype(dtype):
+            problem = "booleans"
+        elif pd.api.types.is_numeric_dtype(dtype):
+            problem = None
+        else:
+            problem = _not_numeric(np.asarray(a, dtype=object))
+        values = a.to_numpy(dtype=float, na_value=np.nan) if problem is None else None
+    else:
+        arr = np.asarray(a)
+        problem = _not_numeric(arr)
+        if problem is None and isinstance(a, list | tuple):
+            # numpy turns [True, 2.5] into [1.0, 2.5]: look at the elements themselves.
+            if any(isinstance(v, bool | np.bool_) for v in a):
+                problem = "booleans"
+        values = arr.astype(float, copy=False) if problem is None else None
+    if values is None:
+        raise TypeError(f"{where}: '{name}' must be numeric, got {problem}")
+    return values.ravel()
+
+
+def as_sample(a, name: str, where: str) -> np.ndarray:
+    """A numeric 1-d float sample without missing values (dropped with a warning, as R does).
+
+    Raises ``TypeError`` for non-numeric input, ``ValueError`` for infinite values or when
+    nothing is left.
+    """
+    arr = as_numeric(a, name, where)
+    if np.isfinite(arr).all():  # one pass in the usual case
+        if arr.size == 0:
+            raise ValueError(f"{where}: '{name}' has no non-missing observations")
+        return arr
+    missing = np.isnan(arr)
+    if missing.any():
+        warnings.warn(
+            f"{where}: dropped {int(missing.sum())} missing value(s) from '{name}'", stacklevel=3
+        )
+        arr = arr[~missing]
+    if np.isinf(arr).any():
+        bad = np.flatnonzero(np.isinf(arr))[:5].tolist()
+        raise ValueError(f"{where}: '{name}' has infinite values (positions {bad})")
+    if arr.size == 0:
+        raise ValueError(f"{where}: '{name}' has no non-missing observations")
+    return arr

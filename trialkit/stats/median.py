@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, sparse, stats
 
+from trialkit.stats._checks import as_sample as _as_sample
 from trialkit.stats._checks import check_conf_level
-from trialkit.stats.rank import _as_sample
 
 __all__ = ["bootstrap_median_difference", "median_difference_quantreg"]
 

@@ -1,9 +1,11 @@
 """Rank-based two-sample estimators: the Hodges-Lehmann shift with the Wilcoxon rank-sum test.
 
 The confidence interval and the estimate are order statistics of the ``n_x * n_y`` pairwise
-differences ``x_i - y_j``.  They are found by selection over the *implicit* sorted matrix of
-differences (counting with ``searchsorted`` on the two sorted samples), never by building it,
-so that ``10^6`` patients per arm take about a second.
+differences ``x_i - y_j``.  They are found on the *implicit* sorted matrix of differences
+(:class:`trialkit.stats._pairwise.PairSums`: one counting pass over the rows per order
+statistic, a thin band of differences around it), never by building it; the rank sum comes
+from binary searches of one sorted sample in the other, so memory stays within a few copies
+of the data.
 """
 
 from __future__ import annotations
@@ -16,53 +18,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from trialkit.stats._checks import check_conf_level
+from trialkit.stats._checks import as_numeric, as_sample, check_conf_level
+from trialkit.stats._pairwise import (
+    _CHUNK,
+    PairSums,
+    _float_key,
+    _key_float,
+    chunk_bounds,
+    sliced_searchsorted,
+)
 
 __all__ = ["hodges_lehmann", "van_elteren"]
 
 ArrayLike = Sequence[float] | np.ndarray | pd.Series
 
-# Windows of candidate differences at most this large are written out and partitioned.
-_MATERIALIZE = 1 << 21
-# Random pairs drawn per selection round to place the two pivots around the target rank.
-_SAMPLE = 1 << 17
 # R computes the exact null distribution in memory; so do we, up to this many support points.
 _EXACT_MAX_SUPPORT = 10**8
-
-
-# --------------------------------------------------------------------------- input checks
-def _as_sample(a: ArrayLike, name: str, func: str) -> np.ndarray:
-    """A 1-d float array without missing values (dropped with a warning, as R drops them)."""
-    try:
-        if isinstance(a, pd.Series | pd.Index):
-            arr = a.to_numpy(dtype=float, na_value=np.nan)
-        else:
-            arr = np.asarray(a, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{func}: '{name}' must be numeric ({err})") from None
-    arr = arr.ravel()
-    missing = np.isnan(arr)
-    if missing.any():
-        warnings.warn(
-            f"{func}: dropped {int(missing.sum())} missing value(s) from '{name}'",
-            stacklevel=3,
-        )
-        arr = arr[~missing]
-    if np.isinf(arr).any():
-        bad = np.flatnonzero(np.isinf(arr))[:5].tolist()
-        raise ValueError(f"{func}: '{name}' has infinite values (positions {bad})")
-    if arr.size == 0:
-        raise ValueError(f"{func}: '{name}' has no non-missing observations")
-    return arr
-
-
-def _tie_term(sorted_values: np.ndarray) -> float:
-    """``sum(t**3 - t)`` over the groups of tied values of a sorted array."""
-    if sorted_values.size < 2:
-        return 0.0
-    edges = np.flatnonzero(np.diff(sorted_values) != 0)
-    t = np.diff(np.concatenate(([-1], edges, [sorted_values.size - 1]))).astype(float)
-    return float(np.sum(t**3 - t))
 
 
 # ----------------------------------------------------- exact null distribution of W (R's pwilcox)
@@ -89,7 +60,6 @@ def _rank_sum_pmf(n_x: int, n_y: int) -> np.ndarray:
     return np.maximum(c, 0.0)
 
 
-# -------------------------------------------------- selection over implicit pairwise sums
 def _tie_blocks(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each position of sorted ``b``: where its run of equal values starts and ends."""
     new_run = np.concatenate(([True], b[1:] != b[:-1]))
@@ -99,235 +69,95 @@ def _tie_blocks(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts[run], ends[run]
 
 
-def _row_positions(
-    a: np.ndarray,
-    b: np.ndarray,
-    p: float,
-    strict: bool,
-    blocks: tuple[np.ndarray, np.ndarray] | None = None,
-) -> np.ndarray:
-    """Per row ``i``, how many ``j`` have ``a[i] + b[j] < p`` (strict) or ``<= p``.
+# --------------------------------------------------------------------- ranks and ties
+def _runs(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values and lengths of the runs of equal values (length >= 2) of a sorted array.
 
-    ``searchsorted`` compares ``b[j]`` with ``p - a[i]``, which can disagree with the rounded
-    sum ``a[i] + b[j]`` in the last bit; a fix-up (skipping runs of tied ``b``, given by
-    ``blocks``) makes the count agree with the sums exactly: rounding is monotone, so each
-    row is still a prefix.  ``blocks=None`` means the sums are exact (integer data).  The
-    keys are passed in ascending order, which lets numpy's binary search reuse the previous
-    position (several times faster).
+    Indexes only the tied positions or only the run boundaries, whichever are fewer, so that
+    neither all-distinct nor heavily tied data need an index array the size of the sample.
     """
-    side = "left" if strict else "right"
-    pos = np.searchsorted(b, p - a[::-1], side=side)[::-1]
-    if blocks is None:
-        return pos
-    starts, ends = blocks
-    m = b.size
-    below = np.less if strict else np.less_equal
-    for _ in range(64):
-        j_prev = np.maximum(pos - 1, 0)
-        back = (pos > 0) & ~below(a + b[j_prev], p)
-        j_at = np.minimum(pos, m - 1)
-        fwd = (pos < m) & below(a + b[j_at], p)
-        if not (back.any() or fwd.any()):
-            return pos
-        pos = np.where(back, starts[j_prev], np.where(fwd, ends[j_at], pos))
-    raise RuntimeError("pairwise-difference count did not converge")  # pragma: no cover
+    if s.size < 2:
+        return s[:0], np.zeros(0, dtype=np.int64)
+    eq = s[1:] == s[:-1]
+    n_eq = int(np.count_nonzero(eq))
+    if n_eq == 0:
+        return s[:0], np.zeros(0, dtype=np.int64)
+    if n_eq <= eq.size // 2:
+        idx = np.flatnonzero(eq)  # s[idx] == s[idx + 1]
+        new = np.flatnonzero(np.diff(idx) != 1) + 1
+        first = np.concatenate(([0], new))
+        last = np.concatenate((new, [idx.size]))
+        return s[idx[first]], last - first + 1
+    starts = np.concatenate(([0], np.flatnonzero(~eq) + 1))
+    lengths = np.diff(np.append(starts, s.size))
+    keep = lengths >= 2
+    return s[starts[keep]], lengths[keep]
 
 
-def _window_values(a: np.ndarray, b: np.ndarray, lo: np.ndarray, width: np.ndarray) -> np.ndarray:
-    """All sums ``a[i] + b[j]`` with ``lo[i] <= j < lo[i] + width[i]``."""
-    total = int(width.sum())
-    rows = np.repeat(np.arange(a.size), width)
-    start = np.cumsum(width) - width
-    cols = np.arange(total) - np.repeat(start - lo, width)
-    return a[rows] + b[cols]
+def _cubes(t: np.ndarray) -> float:
+    """``sum(t**3 - t)``, the tie term of the rank-sum variance, in value order."""
+    t = t.astype(float)
+    return float(np.sum(t**3 - t))
 
 
-def _kth_pairwise_sum(
-    a: np.ndarray,
-    b: np.ndarray,
-    k: int,
-    rng: np.random.Generator,
-    blocks: tuple[np.ndarray, np.ndarray] | None,
-    window: tuple[np.ndarray, np.ndarray] | None = None,
-) -> float:
-    """The ``k``-th smallest (1-based) of ``a[i] + b[j]`` for sorted ``a`` and ``b``.
+def _tie_term(sorted_values: np.ndarray) -> float:
+    """``sum(t**3 - t)`` over the groups of tied values of a sorted array."""
+    return _cubes(_runs(sorted_values)[1])
 
-    Floyd-Rivest style selection on the implicit ``len(a) x len(b)`` matrix, whose rows and
-    columns are sorted (Johnson & Mizoguchi 1978; Monahan 1984): each row keeps a window of
-    candidate columns; a random sample of candidates places two pivots just below and above
-    the target rank; exact counts (O(n log m) by ``searchsorted``) shrink every window to
-    the values between the pivots.  A few rounds leave a small window that is partitioned.
-    Ties (integer data) are resolved by a three-way split at the sampled target value.
+
+def _rank_stats(xs: np.ndarray, zs: np.ndarray) -> tuple[int, float]:
+    """Twice R's ``W`` and the pooled tie term, from sorted ``x`` and sorted ``-y``.
+
+    ``W = #{x_i > y_j} + #{x_i = y_j} / 2`` counts, for each ``x_i``, the ``z = -y`` above
+    ``-x_i``: one binary search per value of x (in slices of z, chunk by chunk), no merged
+    sample, no ranks.  Returned as the integer ``2 W``; the tie term ``sum(t^3 - t)`` runs
+    over the groups of equal values of the pooled sample (``t`` = copies in x + copies in y).
     """
-    n, m = a.size, b.size
-    if window is None:
-        lo, hi = np.zeros(n, dtype=np.int64), np.full(n, m, dtype=np.int64)
-    else:
-        lo, hi = window
-    below = int(lo.sum())
-    prev_total = None
-    for _ in range(200):
-        width = hi - lo
-        total = int(width.sum())
-        t = k - below  # rank inside the window
-        if total <= _MATERIALIZE:
-            vals = _window_values(a, b, lo, width)
-            return float(np.partition(vals, t - 1)[t - 1])
-        v = _sample_window(a, b, lo, width, total, rng)
-        s = v.size
-        f = t / total
-        if prev_total is not None and total > prev_total // 2:
-            # Little progress: the window is dominated by tied values. Split three ways at
-            # the sampled value nearest the target rank.
-            piv = float(v[min(s - 1, max(0, round(s * f) - 1))])
-            lt = _row_positions(a, b, piv, True, blocks)
-            le = _row_positions(a, b, piv, False, blocks)
-            c_lt, c_le = int(lt.sum()), int(le.sum())
-            if c_lt < k <= c_le:
-                return piv
-            if k <= c_lt:
-                hi = np.minimum(hi, lt)
-            else:
-                lo = np.maximum(lo, le)
-                below = int(lo.sum())
-            prev_total = total
-            continue
-        prev_total = total
-        half = 4.0 * math.sqrt(s * f * (1.0 - f)) + 2.0
-        i_a, i_b = math.floor(s * f - half), math.ceil(s * f + half)
-        if i_a >= 0:
-            pa = float(v[i_a])
-            lt = _row_positions(a, b, pa, True, blocks)
-            if k <= int(lt.sum()):
-                hi = np.minimum(hi, lt)
-                continue
-            lo = np.maximum(lo, lt)
-        if i_b < s:
-            pb = float(v[i_b])
-            le = _row_positions(a, b, pb, False, blocks)
-            if k > int(le.sum()):
-                lo = np.maximum(lo, le)
-                below = int(lo.sum())
-                continue
-            hi = np.minimum(hi, le)
-        below = int(lo.sum())
-        if i_a >= 0 and i_b < s and v[i_a] == v[i_b]:
-            return float(v[i_a])
-    raise RuntimeError("selection of a pairwise difference did not converge")  # pragma: no cover
-
-
-def _sample_window(
-    a: np.ndarray, b: np.ndarray, lo: np.ndarray, width: np.ndarray, total: int, rng
-) -> np.ndarray:
-    """Sorted sums ``a[i] + b[j]`` at ``_SAMPLE`` uniformly drawn cells of the windows."""
-    cum = np.cumsum(width)
-    # Sorted draws make the lookups below sequential in memory (several times faster).
-    u = np.sort(rng.integers(0, total, _SAMPLE))
-    rows = np.searchsorted(cum, u, side="right")
-    cols = lo[rows] + u - (cum[rows] - width[rows])
-    return np.sort(a[rows] + b[cols])
-
-
-def _common_window(
-    a: np.ndarray,
-    b: np.ndarray,
-    k_min: int,
-    k_max: int,
-    rng: np.random.Generator,
-    blocks: tuple[np.ndarray, np.ndarray] | None,
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """One selection round shared by several ranks: a window holding ranks k_min..k_max.
-
-    The CI limits and the estimate sit close together among the n_x n_y differences, so
-    the first (most expensive) narrowing serves all of them.  None if the sampled pivots
-    missed (then each rank starts from the full matrix).
-    """
-    n, m = a.size, b.size
-    total = n * m
-    v = _sample_window(a, b, np.zeros(n, dtype=np.int64), np.full(n, m), total, rng)
-    s = v.size
-    f_a, f_b = k_min / total, k_max / total
-    i_a = math.floor(s * f_a - 4.0 * math.sqrt(s * f_a * (1 - f_a)) - 2.0)
-    i_b = math.ceil(s * f_b + 4.0 * math.sqrt(s * f_b * (1 - f_b)) + 2.0)
-    if i_a < 0 or i_b >= s:
-        return None
-    lt = _row_positions(a, b, float(v[i_a]), True, blocks)
-    le = _row_positions(a, b, float(v[i_b]), False, blocks)
-    if int(lt.sum()) < k_min and k_max <= int(le.sum()):
-        return lt, le
-    return None
-
-
-class _Differences:
-    """The multiset ``{x_i - y_j}``, sorted implicitly; order statistics on demand."""
-
-    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
-        xs, zs = np.sort(x), np.sort(-y)  # x_i + (-y_j) rounds exactly as R's x - y
-        # The shorter sample indexes the rows: a count costs O(rows * log(columns)).
-        self.a, self.b = (xs, zs) if xs.size <= zs.size else (zs, xs)
-        self.size = x.size * y.size
-        self._rng = np.random.default_rng(20260423)  # pivots only; the result is exact
-        exact_sums = bool(
-            np.all(np.abs(self.a) < 2**50)
-            and np.all(np.abs(self.b) < 2**50)
-            and np.all(self.a == np.round(self.a))
-            and np.all(self.b == np.round(self.b))
+    n, m = xs.size, zs.size
+    starts = np.arange(0, n, _CHUNK)
+    stops = np.minimum(starts + _CHUNK, n)
+    # Keys -x_i ascend along a chunk read backwards.
+    lo, hi = chunk_bounds(zs, -xs[stops - 1], -xs[starts], "right")
+    twice_w = 0
+    cross_x: list[np.ndarray] = []
+    cross_y: list[np.ndarray] = []
+    for c in range(starts.size):
+        keys = -xs[starts[c] : stops[c]][::-1]
+        le = sliced_searchsorted(zs, keys, "right", int(lo[c]), int(hi[c]))  # #{y >= x}
+        twice_w += 2 * (m * keys.size - int(le.sum()))
+        tied = np.flatnonzero((le > 0) & (zs[np.maximum(le - 1, 0)] == keys))
+        if tied.size:
+            equal = le[tied] - np.searchsorted(zs, keys[tied], side="left")  # #{y == x}
+            twice_w += int(equal.sum())
+            cross_x.append(-keys[tied])
+            cross_y.append(equal)
+    vx, cx = _runs(xs)
+    vz, cz = _runs(zs)
+    vy, cy = -vz[::-1], cz[::-1]
+    values, t = [vx, vy], [cx, cy]
+    if cross_x:
+        # A value in both samples: its copies in x (rows found) plus its copies in y.
+        cv, first, copies_x = np.unique(
+            np.concatenate(cross_x), return_index=True, return_counts=True
         )
-        self.blocks = None if exact_sums else _tie_blocks(self.b)
-        self._window: tuple[tuple[np.ndarray, np.ndarray], int, int] | None = None
-
-    def focus(self, ranks: list[int]) -> None:
-        """Narrow the search once for all the ranks about to be asked for."""
-        self._window = None
-        if self.size > _MATERIALIZE:
-            k_min, k_max = min(ranks), max(ranks)
-            window = _common_window(self.a, self.b, k_min, k_max, self._rng, self.blocks)
-            if window is not None:
-                self._window = (window, k_min, k_max)
-
-    def kth(self, k: int) -> float:
-        """The ``k``-th smallest difference, ``1 <= k <= n_x * n_y``."""
-        if self.size <= _MATERIALIZE:
-            return float(np.partition(np.add.outer(self.a, self.b).ravel(), k - 1)[k - 1])
-        window = None
-        if self._window is not None and self._window[1] <= k <= self._window[2]:
-            window = self._window[0]
-        return _kth_pairwise_sum(self.a, self.b, k, self._rng, self.blocks, window)
-
-    def next_after(self, value: float, k: int) -> float:
-        """The ``(k+1)``-th smallest difference given that ``value`` is the ``k``-th."""
-        le = _row_positions(self.a, self.b, value, False, self.blocks)
-        if int(le.sum()) >= k + 1:
-            return value
-        rows = np.flatnonzero(le < self.b.size)
-        return float(np.min(self.a[rows] + self.b[le[rows]]))
-
-    def median(self) -> float:
-        """Median of the differences: the Hodges-Lehmann estimate."""
-        half = self.size // 2
-        if self.size % 2:
-            return self.kth(half + 1)
-        low = self.kth(half)
-        return 0.5 * (low + self.next_after(low, half))
+        copies_y = np.concatenate(cross_y)[first]
+        only_x, only_y = ~np.isin(vx, cv), ~np.isin(vy, cv)
+        values = [cv, vx[only_x], vy[only_y]]
+        t = [copies_x + copies_y, cx[only_x], cy[only_y]]
+    order = np.argsort(np.concatenate(values), kind="stable")
+    return twice_w, _cubes(np.concatenate(t)[order])
 
 
-# ------------------------------------------------------------------------- Hodges-Lehmann
 def _rank_sum(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float]:
     """R's ``W`` (midrank sum of x minus ``n_x (n_x + 1) / 2``) and the pooled tie term.
 
-    ``xs`` and ``ys`` are sorted, so the stable sort of their concatenation is a merge.
+    ``xs`` and ``ys`` are sorted ascending.
     """
-    pooled = np.concatenate((xs, ys))
-    order = np.argsort(pooled, kind="stable")
-    v = pooled[order]
-    starts = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1])))
-    t = np.diff(np.append(starts, v.size)).astype(float)
-    n_x_group = np.add.reduceat((order < xs.size).astype(float), starts)
-    midrank = starts + (t + 1) / 2
-    w = float(np.dot(n_x_group, midrank)) - xs.size * (xs.size + 1) / 2
-    return w, float(np.sum(t**3 - t))
+    twice_w, ties = _rank_stats(xs, -ys[::-1])
+    return twice_w / 2, ties
 
 
+# ------------------------------------------------------------------------- Hodges-Lehmann
 def _sigma(n_x: int, n_y: int, ties: float) -> float:
     n = n_x + n_y
     return math.sqrt((n_x * n_y / 12.0) * ((n + 1) - ties / (n * (n - 1))))
@@ -355,6 +185,15 @@ def _inversion_rank(size: int, sigma: float, zq: float, correct: bool) -> int:
     while c <= size and stat(c) < zq:
         c += 1
     return size - c + 1
+
+
+def _limits_and_median(diffs: PairSums, r_low: int, r_high: int) -> tuple[float, float, float]:
+    """The differences of ranks ``r_low`` and ``r_high`` and the median of all of them."""
+    size = diffs.size
+    middle = [size // 2 + 1] if size % 2 else [size // 2, size // 2 + 1]
+    d = diffs.order_statistics([r_low, r_high, *middle])
+    median = d[middle[0]] if size % 2 else 0.5 * (d[middle[0]] + d[middle[1]])
+    return d[r_low], d[r_high], median
 
 
 def hodges_lehmann(
@@ -416,6 +255,9 @@ def hodges_lehmann(
 
     Raises
     ------
+    TypeError
+        ``x`` or ``y`` is not numeric (text, even text of numbers, booleans, categories,
+        dates), as R's "'x' must be numeric": nothing is converted.
     ValueError
         Empty sample, infinite values, ``conf_level`` outside (0, 1); in the normal
         approximation, samples that are each constant (every pairwise difference is the
@@ -424,9 +266,12 @@ def hodges_lehmann(
 
     Notes
     -----
-    Cost: O((n_x + n_y) log(n_x + n_y)) per count of differences below a value, a few
-    counts per order statistic (selection on the implicit sorted matrix of differences,
-    Johnson & Mizoguchi 1978; Monahan 1984), never the :math:`n_x n_y` matrix.
+    Cost: two sorts, one binary search per observation for ``W``, and one counting pass over
+    the observations per order statistic (the limits and the estimate) on the implicit
+    sorted matrix of differences (:mod:`trialkit.stats._pairwise`; Johnson & Mizoguchi 1978;
+    Monahan 1984), never the :math:`n_x n_y` matrix; memory about two copies of the data.
+    At 10^7 per arm this is about four times one sort of the 2 x 10^7 values
+    (benchmarks/bench_hodges_lehmann.py).
 
     References
     ----------
@@ -447,12 +292,14 @@ def hodges_lehmann(
     """
     func = "hodges_lehmann"
     conf_level = check_conf_level(conf_level, func)
-    xv = _as_sample(x, "x", func)
-    yv = _as_sample(y, "y", func)
-    n_x, n_y = xv.size, yv.size
+    xs = np.sort(as_sample(x, "x", func))
+    # -y sorted in place: the differences are x_i + (-y_j), rounded exactly as R's x - y.
+    zs = np.negative(as_sample(y, "y", func))
+    zs.sort()
+    n_x, n_y = xs.size, zs.size
     size = n_x * n_y
-    xs, ys = np.sort(xv), np.sort(yv)
-    w, ties_pooled = _rank_sum(xs, ys)
+    twice_w, ties_pooled = _rank_stats(xs, zs)
+    w = twice_w / 2
     has_ties = ties_pooled > 0
     if exact is None:
         exact = n_x < 50 and n_y < 50
@@ -462,7 +309,7 @@ def hodges_lehmann(
             "using the normal approximation",
             stacklevel=2,
         )
-    diffs = _Differences(xv, yv)
+    diffs = PairSums(xs, zs)
     alpha = 1.0 - conf_level
 
     if exact and not has_ties:
@@ -479,12 +326,10 @@ def hodges_lehmann(
         qu = int(np.searchsorted(cdf, alpha / 2 - 10 * np.finfo(float).eps, side="left"))
         qu = max(qu, 1)
         achieved = 2.0 * float(cdf[qu - 1])
-        diffs.focus([qu, size - qu + 1])
-        ci_low, ci_high = diffs.kth(qu), diffs.kth(size - qu + 1)
+        ci_low, ci_high, estimate = _limits_and_median(diffs, qu, size - qu + 1)
         if achieved - alpha > alpha / 2:
             warnings.warn(f"{func}: requested conf_level not achievable", stacklevel=2)
             conf_level = 1.0 - achieved
-        estimate = diffs.median()
         method = "exact"
     else:
         sigma = _sigma(n_x, n_y, ties_pooled)
@@ -492,7 +337,7 @@ def hodges_lehmann(
         corr = math.copysign(0.5, dz) if (correct and dz != 0) else 0.0
         z = (dz - corr) / sigma if sigma > 0 else math.nan
         p_value = float(2.0 * stats.norm.sf(abs(z)))
-        mumin, mumax = float(xs[0] - ys[-1]), float(xs[-1] - ys[0])
+        mumin, mumax = diffs.low, diffs.high
         if mumin == mumax:
             raise ValueError(
                 f"{func}: x and y are each constant (every difference x - y is {mumin:g}); "
@@ -500,7 +345,7 @@ def hodges_lehmann(
                 "normal-approximation confidence interval (R's wilcox.test stops here too)"
             )
         # Ties within each sample; between samples they occur only at jump points.
-        sigma_ci = _sigma(n_x, n_y, _tie_term(xs) + _tie_term(ys))
+        sigma_ci = _sigma(n_x, n_y, _tie_term(xs) + _tie_term(zs))
         z_hi = float(stats.norm.isf(alpha / 2))
 
         # R's root() first returns an end point when the statistic evaluated there is
@@ -509,9 +354,7 @@ def hodges_lehmann(
         r_low, r_high = (
             min(max(_inversion_rank(size, sigma_ci, zq, correct), 1), size) for zq in (z_hi, -z_hi)
         )
-        diffs.focus([r_low, r_high, size // 2, size // 2 + 1])
-        ci_low, ci_high = diffs.kth(r_low), diffs.kth(r_high)
-        estimate = diffs.median()
+        ci_low, ci_high, estimate = _limits_and_median(diffs, r_low, r_high)
         method = "normal approximation"
 
     return pd.DataFrame(
@@ -530,17 +373,6 @@ def hodges_lehmann(
 
 
 # ---------------------------------------------------------------------------- van Elteren
-def _float_key(v: float) -> int:
-    """Order-preserving map of a double onto the integers (for bisection over floats)."""
-    i = int(np.float64(v).view(np.int64))
-    return i if i >= 0 else -(i & 0x7FFFFFFFFFFFFFFF)
-
-
-def _key_float(k: int) -> float:
-    i = k if k >= 0 else (-k) | -0x8000000000000000
-    return float(np.int64(i).view(np.float64))
-
-
 class _Strata:
     """Per stratum: sorted ``x`` and ``-y``, the van Elteren weight and its count terms."""
 
@@ -551,17 +383,15 @@ class _Strata:
             if xs.size == 0 or ys.size == 0:
                 continue  # a stratum with one arm carries no information on the shift
             n = xs.size + ys.size
-            diffs = _Differences(xs, ys)
-            # Bisection probes shifts that are not differences: sums are then not exact
-            # even for integer data, so the count always needs its fix-up.
-            diffs.blocks = _tie_blocks(diffs.b)
-            self.parts.append((diffs, 1.0 / (n + 1), xs.size * ys.size, np.sort(xs), np.sort(ys)))
+            xs, ys = np.sort(xs), np.sort(ys)
+            diffs = PairSums(xs, np.sort(-ys))
+            self.parts.append((diffs, 1.0 / (n + 1), xs.size * ys.size, xs, ys))
 
     def centred_count(self, d: float) -> float:
         """``sum_s w_s (#{x - y > d in s} - n_xs n_ys / 2)``: the statistic just right of d."""
         total = 0.0
         for diffs, w, size, _, _ in self.parts:
-            le = int(_row_positions(diffs.a, diffs.b, d, False, diffs.blocks).sum())
+            le = diffs.count(d)  # exact count of differences <= d (rounded as R's)
             total += w * ((size - le) - size / 2)
         return total
 
@@ -639,6 +469,8 @@ def van_elteren(
 
     Raises
     ------
+    TypeError
+        ``x`` or ``y`` is not numeric (as :func:`hodges_lehmann`).
     ValueError
         Lengths of a sample and its strata differ, missing strata, no stratum with both
         arms, or no variation within any stratum.
@@ -660,7 +492,7 @@ def van_elteren(
     """
     func = "van_elteren"
     conf_level = check_conf_level(conf_level, func)
-    xv, yv = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
+    xv, yv = as_numeric(x, "x", func), as_numeric(y, "y", func)
     sx, sy = pd.Series(np.asarray(strata_x)), pd.Series(np.asarray(strata_y))
     for name, v, s in (("x", xv, sx), ("y", yv, sy)):
         if v.size != s.size:
@@ -675,7 +507,7 @@ def van_elteren(
                 f"{func}: dropped {int((~keep).sum())} missing value(s) from '{name}'",
                 stacklevel=2,
             )
-    xv, yv = _as_sample(xv[keep_x], "x", func), _as_sample(yv[keep_y], "y", func)
+    xv, yv = as_sample(xv[keep_x], "x", func), as_sample(yv[keep_y], "y", func)
     codes, _ = pd.factorize(pd.concat([sx[keep_x], sy[keep_y]], ignore_index=True))
     cx, cy = codes[: xv.size], codes[xv.size :]
 
