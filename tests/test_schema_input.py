@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures `folder` and `combat` come from test_schema, as arguments
 """Data that used to slip through or crash (issue 10), and Parquet input (issue 16).
 
 Each class of bad input is written into a copy of ``tests/fixtures/tiny`` in ``tmp_path``;
@@ -9,9 +10,7 @@ leaves the files as they were (checksums before and after).
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,16 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+# The fixtures and cell editor of the main schema tests (tests/ is on sys.path).
+from test_schema import (  # noqa: F401
+    FIXTURE,
+    _checksums,
+    combat,
+    edit,
+    folder,
+    one,
+)
 
 from trialkit.schema import (
     CROSS_RULES,
@@ -34,25 +43,7 @@ from trialkit.schema import (
 )
 from trialkit.schema.source import python_records, record_lines
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tiny"
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    dst = tmp_path / "imicro"
-    shutil.copytree(FIXTURE, dst)
-    return dst
-
-
-@pytest.fixture
-def combat(tmp_path: Path) -> Path:
-    dst = tmp_path / "combat_shine"
-    shutil.copytree(FIXTURE, dst)
-    return dst
-
-
-def checksums(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+checksums = _checksums
 
 
 def problems(folder: Path, spec: str | None = None) -> list[str]:
@@ -71,27 +62,12 @@ def loaded(folder: Path, spec: str | None = None):
     return trial
 
 
-def one(found: list[str], *needles: str) -> str:
-    hits = [p for p in found if all(n in p for n in needles)]
-    assert len(hits) == 1, f"expected one problem with {needles}, got {hits} in {found}"
-    return hits[0]
-
-
 def lines_of(folder: Path, file: str) -> list[str]:
     return (folder / file).read_text().splitlines()
 
 
 def write_lines(folder: Path, file: str, lines: list[str]) -> None:
     (folder / file).write_text("\n".join(lines) + "\n")
-
-
-def edit(folder: Path, file: str, line: int, column: str, value: str) -> None:
-    """Set one cell, by file line (header = 1) and column name (no quoted newlines)."""
-    rows = list(csv.reader(io.StringIO((folder / file).read_text(), newline="")))
-    rows[line - 1][rows[0].index(column)] = value
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    (folder / file).write_text(buf.getvalue())
 
 
 # --- control characters ----------------------------------------------------------------------
@@ -448,7 +424,7 @@ def test_reading_in_pieces_gives_the_frames_of_one_read(folder, monkeypatch):
     assert blocks == {"float64": 12, "int64": 3, "Int64": 1, "object": 1}
 
 
-def test_record_ranges_cut_between_records_only(tmp_path):
+def test_record_pieces_cut_between_records_only(tmp_path):
     # Quoted values with line breaks and commas: a cut never falls inside one.
     rows = [[f"P{i}", f"line one\nline {i}, two", str(i)] for i in range(200)]
     buf = io.StringIO()
@@ -456,14 +432,14 @@ def test_record_ranges_cut_between_records_only(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text(buf.getvalue())
     header = len(buf.getvalue().split("\n", 1)[0]) + 1
-    from trialkit.schema.source import record_ranges
+    from trialkit.schema.source import record_pieces
 
-    ranges = record_ranges(path, header, 97)
-    assert ranges[0][0] == header and ranges[-1][1] == path.stat().st_size
+    pieces = list(record_pieces(path, header, 97))
+    assert len(pieces) > 10
+    assert b"".join(pieces) == path.read_bytes()[header:]
     got = []
-    data = path.read_bytes()
-    for a, b in ranges:
-        got += list(csv.reader(io.StringIO(data[a:b].decode(), newline="")))
+    for piece in pieces:
+        got += list(csv.reader(io.StringIO(piece.decode(), newline="")))
     assert got == rows
 
 

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from trialkit.schema.columns import CROSS_RULES, MAX_DAY
 from trialkit.schema.messages import _problem
@@ -36,6 +38,7 @@ class Patients:
         first = ~ids.duplicated().to_numpy() & ids.notna().to_numpy()
         self.rows = np.flatnonzero(first)  # row of patients.csv of each distinct patient
         self.index = pd.Index(np.asarray(ids.to_numpy()[first], dtype=object))
+        self._ids = pa.array(self.index.to_numpy(), pa.string())
         self.frame = patients
 
     def __len__(self) -> int:
@@ -44,10 +47,15 @@ class Patients:
     def codes(self, ids: pd.Series) -> np.ndarray:
         """Position of each id among the distinct patients (-1: unknown or missing)."""
         if isinstance(ids.dtype, pd.CategoricalDtype):
-            known = self.index.get_indexer(pd.Index(ids.cat.categories, dtype=object))
+            known = self._lookup(ids.cat.categories.to_numpy(dtype=object))
             codes = ids.cat.codes.to_numpy()
-            return np.where(codes >= 0, np.append(known, -1)[codes], -1)
-        return self.index.get_indexer(pd.Index(ids.to_numpy(dtype=object)))
+            return np.append(known, -1)[codes]  # code -1 (missing) picks the trailing -1
+        return self._lookup(ids.to_numpy(dtype=object))
+
+    def _lookup(self, values: np.ndarray) -> np.ndarray:
+        # Arrow's hash lookup (C++): pandas' get_indexer first proves the index unique.
+        found = pc.index_in(pa.array(values, pa.string()), value_set=self._ids)
+        return found.fill_null(-1).to_numpy().astype(np.int64)
 
     def values(self, column: str) -> np.ndarray:
         """A day column per distinct patient, as float; NaN where missing or out of range."""

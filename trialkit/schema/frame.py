@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pandas.api.types import union_categoricals
 
 from trialkit.schema.columns import _TEXT_KINDS, ColumnDef
 from trialkit.schema.messages import (
@@ -44,9 +43,11 @@ def _memory_pool() -> pa.MemoryPool:
 
 
 POOL = _memory_pool()
-_WHOLE_KINDS = frozenset({"flag", "day"})  # kept as int64 when read so (no missing cell)
+_WHOLE_KINDS = frozenset({"flag", "day"})
+_DICT_TEXT = pa.dictionary(pa.int32(), pa.string())  # kept as int64 when read so (no missing cell)
 _CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _BREAK_RE2 = r"[\r\n]"
+_ODD_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\r\n]"  # either of the two above
 
 
 def _is_number_type(t: pa.DataType) -> bool:
@@ -70,9 +71,9 @@ def _column_type(d: ColumnDef | None, col: pa.ChunkedArray) -> pa.DataType | Non
     if d is not None and d.kind in _TEXT_KINDS:
         if d.kind == "date" and (pa.types.is_timestamp(t) or pa.types.is_date(t)):
             return pa.timestamp("ns")
-        if pa.types.is_null(t):
-            return pa.string()
-        return None if _is_text_type(t) else pa.string()
+        # Text is dictionary-encoded: pandas then makes one str object per distinct value
+        # (a categorical), not one per row.
+        return None if pa.types.is_dictionary(t) and _is_text_type(t) else _DICT_TEXT
     if pa.types.is_boolean(t):
         # Parquet may store a 0/1 flag as a boolean; elsewhere true/false is not a number.
         return pa.int64() if d is not None and d.kind == "flag" else pa.string()
@@ -91,10 +92,17 @@ def _column_type(d: ColumnDef | None, col: pa.ChunkedArray) -> pa.DataType | Non
 def cast_columns(table: pa.Table, declared: dict[str, ColumnDef]) -> pa.Table:
     """Each column cast to the type it becomes in pandas (:func:`_column_type`)."""
     for i, name in enumerate(table.column_names):
-        target = _column_type(declared.get(name), table.column(i))
-        if target is not None and table.column(i).type != target:
-            cast = pc.cast(table.column(i), target, memory_pool=POOL)
-            table = table.set_column(i, name, cast)
+        col = table.column(i)
+        target = _column_type(declared.get(name), col)
+        if target is None or col.type == target:
+            continue
+        if target == _DICT_TEXT:
+            if not _is_text_type(col.type):
+                col = pc.cast(col, pa.string(), memory_pool=POOL)
+            col = pc.dictionary_encode(col, memory_pool=POOL)
+        else:
+            col = pc.cast(col, target, memory_pool=POOL)
+        table = table.set_column(i, name, col)
     return table
 
 
@@ -174,7 +182,9 @@ class Blocks:
         for name in self.names:
             col = table.column(name)
             if self.kind[name] == "o":
-                self.others[name].append(col.to_pandas(date_as_object=False))
+                # Kept in Arrow (dictionary codes are 4 bytes a row) and converted once at
+                # the end: one dictionary unification for all pieces.
+                self.others[name].extend(col.chunks)
             else:
                 block = self.f if self.kind[name] == "f" else self.i
                 row = block[(self.floats if self.kind[name] == "f" else self.ints).index(name)]
@@ -190,22 +200,16 @@ class Blocks:
     def frame(self) -> pd.DataFrame:
         n = self.n
         blocks: list[tuple[object, list[int]]] = []
-        for name, parts in self.others.items():
+        for name, chunks in self.others.items():
             pos = [self.names.index(name)]
-            if isinstance(parts[0].dtype, pd.CategoricalDtype):
-                values = (
-                    parts[0].array
-                    if len(parts) == 1
-                    else union_categoricals([p.array for p in parts])
-                )
-                blocks.append((values, pos))  # a 1-D block (dictionary-encoded ids)
+            series = pa.chunked_array(chunks, self.schema.field(name).type).to_pandas(
+                date_as_object=False
+            )
+            if isinstance(series.dtype, pd.CategoricalDtype):
+                blocks.append((series.array, pos))  # a 1-D block (dictionary-encoded text)
             else:
-                values = (
-                    np.concatenate([p.to_numpy() for p in parts])
-                    if len(parts) > 1
-                    else (parts[0].to_numpy())
-                )
-                blocks.append((values.reshape(1, -1), pos))
+                blocks.append((series.to_numpy().reshape(1, -1), pos))
+        self.others = {}
         if self.floats:
             blocks.append((self.f[:, :n], [self.names.index(c) for c in self.floats]))
         if self.ints:
@@ -250,6 +254,8 @@ def odd_text(
         if not _is_text_type(col.type):
             continue
         d = declared.get(name)
+        if not len(_matching(col, _ODD_RE2)):
+            continue  # the usual case: one pass over the distinct values, nothing found
         control = _matching(col, _CONTROL_RE2) + offset
         if len(control):
             cells = _cells(col, control - offset)
@@ -275,6 +281,13 @@ def odd_text(
 
 def _matching(col: pa.ChunkedArray, pattern: str) -> np.ndarray:
     """Positions of the cells matching a regular expression (RE2, in C++)."""
+    if pa.types.is_dictionary(col.type) and col.num_chunks > 1:
+        # One dictionary for all chunks: each distinct value is tested once.
+        col = col.unify_dictionaries(memory_pool=POOL)
+        values = col.chunk(0).dictionary
+        hit = pc.fill_null(pc.match_substring_regex(values, pattern), False)
+        if not pc.any(hit).as_py():
+            return np.zeros(0, dtype=np.int64)
     out, start = [], 0
     for chunk in col.chunks:
         if pa.types.is_dictionary(chunk.type):

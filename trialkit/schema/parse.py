@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from trialkit.schema.columns import ColumnDef
 from trialkit.schema.messages import _report
@@ -97,7 +99,12 @@ def _strip(s: pd.Series) -> pd.Series:
     """Text without surrounding blanks, blank -> missing; categories stay categories."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         # Only the distinct values are stripped (one per patient, not one per ICU day);
-        # " P01 " and "P01" then share one category.
+        # " P01 " and "P01" then share one category. Most files need none: asked in C++.
+        padded = pc.match_substring_regex(
+            pa.array(s.cat.categories.to_numpy(dtype=object), pa.string()), r"^\s|\s$|^$"
+        )
+        if not pc.any(pc.fill_null(padded, False)).as_py():
+            return s
         cats = pd.Index(s.cat.categories.astype(str)).str.strip()
         codes, uniques = pd.factorize(cats.where(cats != "", None), use_na_sentinel=True)
         if len(uniques) == len(cats) and (codes == np.arange(len(cats))).all():
@@ -139,6 +146,21 @@ def _parse_date(
 ) -> tuple[pd.Series, pd.Index]:
     if pd.api.types.is_datetime64_any_dtype(s):  # a Parquet date or timestamp column
         return s.astype("datetime64[ns]"), pd.Index([])
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        # Each distinct date is parsed once (a few hundred randomization days, not n).
+        days, cells = _parse_date(
+            pd.Series(s.cat.categories, dtype=object), src, col, [], pd.Index([])
+        )
+        codes = s.cat.codes.to_numpy()
+        parsed = np.append(days.to_numpy(), np.datetime64("NaT", "ns"))[codes]
+        bad = np.isin(codes, cells.to_numpy()) & (codes >= 0)
+        out = pd.Series(parsed, index=s.index, dtype="datetime64[ns]")
+        text_cells = pd.Series(s.cat.categories[codes[bad]], index=s.index[bad], dtype=object)
+        left = text_cells[~text_cells.index.isin(done)].astype(str).str.strip()
+        iso = left.str.match(_ISO_SHAPE)
+        _report(problems, src, col, left[iso], "impossible date: no such day in the calendar")
+        _report(problems, src, col, left[~iso], "dates must be written YYYY-MM-DD (ISO 8601)")
+        return out, text_cells.index
     text = s.astype("string").str.strip()
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     bad = (text.notna() & parsed.isna()).fillna(False).astype(bool)

@@ -43,7 +43,7 @@ from trialkit.schema.source import (
     numbered,
     open_quote,
     python_records,
-    record_ranges,
+    record_pieces,
 )
 
 #: Bytes per piece of a large CSV file (read by pyarrow with all threads, then copied).
@@ -167,11 +167,9 @@ def _text_types(names: list[str], defs: Sequence[ColumnDef]) -> dict[str, pa.Dat
     types: dict[str, pa.DataType] = {}
     for raw in names:
         d = declared.get(raw.strip())
-        if d is not None and d.kind == "id":
-            # Ids repeat (one per ICU day): a dictionary holds each distinct id once.
+        if d is not None and d.kind in _TEXT_KINDS:
+            # Ids repeat (one per ICU day), labels too: a dictionary holds each once.
             types[raw] = pa.dictionary(pa.int32(), pa.string())
-        elif d is not None and d.kind in _TEXT_KINDS:
-            types[raw] = pa.string()
     return types
 
 
@@ -252,58 +250,54 @@ def _read_csv_in_pieces(
     None: the caller then reads the file whole, which words every problem.
     """
     first = len(_first_line_bytes(path))
-    ranges = record_ranges(path, first, PIECE_BYTES)
-    if ranges is None or len(ranges) < 2:
-        return None
     declared = {d.name: d for d in defs}
     stripped = [c.strip() for c in names]
     types = _text_types(names, defs)
     found: list[str] = []  # kept only if every piece reads: the whole read finds them again
     blocks: Blocks | None = None
     size = path.stat().st_size
-    with path.open("rb") as fh:
-        for a, b in ranges:
-            fh.seek(a)
-            data = pa.py_buffer(fh.read(b - a))
-            ragged: list[int] = []
+    for piece in record_pieces(path, first, PIECE_BYTES):
+        data, size_0 = pa.py_buffer(piece), len(piece)
+        ragged: list[int] = []
 
-            def invalid(row, ragged=ragged) -> str:
-                ragged.append(row.actual_columns)
-                return "skip"
+        def invalid(row, ragged=ragged) -> str:
+            ragged.append(row.actual_columns)
+            return "skip"
 
-            try:
-                table = pacsv.read_csv(
-                    pa.BufferReader(data),
-                    read_options=pacsv.ReadOptions(column_names=names),
-                    parse_options=pacsv.ParseOptions(
-                        newlines_in_values=True, invalid_row_handler=invalid
-                    ),
-                    convert_options=_convert_options(types),
-                    memory_pool=POOL,
-                )
-            except pa.ArrowInvalid:
-                return _whole(src)
-            del data
-            POOL.release_unused()
-            if ragged or not all(
-                _is_number_type(t) or _is_text_type(t) or pa.types.is_null(t)
-                for t in table.schema.types
-            ):
-                return _whole(src)
-            table = cast_columns(table.rename_columns(stripped), declared)
-            if blocks is None:
-                # Later pieces are read as this one was typed; a piece that differs (a
-                # missing flag, text in a number column) falls back to the whole read.
-                types = dict(zip(names, table.schema.types, strict=True))
-                estimate = int(table.num_rows * (size - first) / max(b - a, 1) * 1.05) + 1024
-                blocks = Blocks(table.schema, estimate)
-            elif table.schema != blocks.schema:
-                return _whole(src)
-            if blank_rows(table) is not None:
-                return _whole(src)
-            odd_text(table, declared, src, found, offset=blocks.n)
-            blocks.add(table)
-    assert blocks is not None
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(data),
+                read_options=pacsv.ReadOptions(column_names=names),
+                parse_options=pacsv.ParseOptions(
+                    newlines_in_values=True, invalid_row_handler=invalid
+                ),
+                convert_options=_convert_options(types),
+                memory_pool=POOL,
+            )
+        except pa.ArrowInvalid:
+            return _whole(src)
+        del data, piece
+        POOL.release_unused()
+        if ragged or not all(
+            _is_number_type(t) or _is_text_type(t) or pa.types.is_null(t)
+            for t in table.schema.types
+        ):
+            return _whole(src)
+        table = cast_columns(table.rename_columns(stripped), declared)
+        if blocks is None:
+            # Later pieces are read as this one was typed; a piece that differs (a
+            # missing flag, text in a number column) falls back to the whole read.
+            types = dict(zip(names, table.schema.types, strict=True))
+            estimate = int(table.num_rows * (size - first) / max(size_0, 1) * 1.05) + 1024
+            blocks = Blocks(table.schema, estimate)
+        elif table.schema != blocks.schema:
+            return _whole(src)
+        if blank_rows(table) is not None:
+            return _whole(src)
+        odd_text(table, declared, src, found, offset=blocks.n)
+        blocks.add(table)
+    if blocks is None:
+        return None
     src.n_rows = blocks.n
     problems.extend(found)
     return blocks.frame()

@@ -10,7 +10,7 @@ needs it, so a valid file pays nothing for it.
 from __future__ import annotations
 
 import csv
-import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,36 +200,36 @@ def open_quote(path: Path, line: int, delimiter: str = ",") -> tuple[int, int] |
     return opened
 
 
-def record_ranges(path: Path, start: int, piece: int) -> list[tuple[int, int]] | None:
-    """Byte ranges ``[a, b)`` of whole records, about ``piece`` bytes each, from ``start``.
+def record_pieces(path: Path, start: int, piece: int) -> Iterator[bytes]:
+    """The file from byte ``start`` on, in pieces of whole records of about ``piece`` bytes.
 
-    A range ends just after a line break with an even number of double quotes before it
-    (not inside a quoted value). One pass over the file counting quotes: about a second
-    per 2 GB. None if the file holds a single range.
+    A piece ends just after a line break with an even number of double quotes before it
+    in the piece (a piece starts where a record does, so the count starts at 0): never
+    inside a quoted value. The file is read once.
     """
-    size = path.stat().st_size
-    bounds = [start]
-    parity, offset, target = 0, 0, start + piece
     with path.open("rb") as fh:
+        fh.seek(start)
+        rest = b""
         while True:
-            data = fh.read(1 << 24)
+            data = fh.read(piece)
             if not data:
-                break
-            end = offset + len(data)
-            while target < min(end, size):
-                x = max(target - offset, 0)
-                nl = data.find(b"\n", x)
-                while nl >= 0 and (parity + data.count(b'"', 0, nl)) & 1:
-                    nl = data.find(b"\n", nl + 1)
-                if nl < 0:
-                    target = end  # look on in the next chunk
-                    break
-                bounds.append(offset + nl + 1)
-                target = offset + nl + 1 + piece
-            parity = (parity + data.count(b'"')) & 1
-            offset = end
-    if bounds[-1] < size:
-        bounds.append(size)
-    if len(bounds) < 3:
-        return None
-    return list(itertools.pairwise(bounds))
+                if rest:
+                    yield rest
+                return
+            buf = rest + data
+            cut = _last_record_end(buf)
+            if cut == 0:  # no record ends in this piece: read on
+                rest = buf
+                continue
+            yield buf[:cut]
+            rest = buf[cut:]
+
+
+def _last_record_end(buf: bytes) -> int:
+    """Offset just after the last line break of ``buf`` outside quotes (0: none)."""
+    nl = buf.rfind(b"\n")
+    if b'"' not in buf:
+        return nl + 1
+    while nl >= 0 and buf.count(b'"', 0, nl) & 1:
+        nl = buf.rfind(b"\n", 0, nl)
+    return nl + 1
