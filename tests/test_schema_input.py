@@ -434,7 +434,7 @@ def test_record_pieces_cut_between_records_only(tmp_path):
     header = len(buf.getvalue().split("\n", 1)[0]) + 1
     from trialkit.schema.source import record_pieces
 
-    pieces = list(record_pieces(path, header, 97))
+    pieces = [bytes(p) for p in record_pieces(path, header, 97)]
     assert len(pieces) > 10
     assert b"".join(pieces) == path.read_bytes()[header:]
     got = []
