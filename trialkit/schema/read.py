@@ -1,13 +1,19 @@
 """Reading a table (CSV or Parquet) with Arrow, and parsing its cells into typed columns.
 
-CSV files are read by ``pyarrow.csv`` (multithreaded, types inferred for the number
-columns, text columns kept as text, ``patient_id`` dictionary-encoded); Parquet files by
-``pyarrow.parquet``. Either way the result is one pandas frame with consolidated blocks
-(one float64 block for the clinical values, one int64 block for whole-number columns),
-its rows numbered 0..n-1 in file order; :class:`~trialkit.schema.source.Source` words a
-row position as a file line or a Parquet row. Cells that do not parse are reported here
-(text in a number column, a decimal comma, a control character, a value running over a
-line break, a date that is not YYYY-MM-DD), with their file, column and line.
+CSV files are read by ``pyarrow.csv`` with all threads: types inferred for the number
+columns, text columns dictionary-encoded (one string per distinct id or label). A file
+larger than two pieces is read in pieces of whole records (:data:`PIECE_BYTES`), each
+copied into the consolidated blocks and freed, so the peak is the frame plus one piece,
+not the frame plus pyarrow's buffers for the whole file; a piece that reads differently
+from the first (a type change, a problem to report) sends the file back to one whole
+read, which words every problem. Parquet files are read by ``pyarrow.parquet``.
+
+Either way the result is one pandas frame with consolidated blocks (one float64 block for
+the clinical values, one int64 block for whole-number columns), its rows numbered 0..n-1
+in file order; :class:`~trialkit.schema.source.Source` words a row position as a file line
+or a Parquet row. The file's own problems are reported here: empty, not UTF-8 (with line
+and column), tab- or semicolon-separated (a European export named as such), a column
+named twice, rows with another number of fields, a quote never closed (line and column).
 """
 
 from __future__ import annotations
