@@ -46,6 +46,8 @@ def test_every_subcommand_has_plain_text_help(command, capsys):
     ("args", "message"),
     [
         (["validate", "no/such/folder"], "trialkit validate: no/such/folder: no such folder"),
+        (["validate", ".", "--trial", "nosuch"], "no spec for trial 'nosuch'"),
+        (["simulate", "--trial", "imicro", "--out", "/proc/x"], "cannot write in /proc"),
         (["simulate", "--trial", "nosuch", "--out", "x"], "no spec for trial 'nosuch'"),
         (["simulate", "--trial", "imicro", "--out", "x", "--patients", "2"], "at least 4"),
         (["report", "--trial", "imicro", "--data", "no/such"], "data folder no/such does not"),

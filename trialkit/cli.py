@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -145,6 +146,9 @@ def _simulate(args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: is a file, not a folder")
+    existing = next(p for p in (out, *out.absolute().parents) if p.exists())
+    if not os.access(existing, os.W_OK):
+        raise UsageError(f"--out {out}: cannot write in {existing} (permission denied)")
     tables = ("patients.csv", "daily.csv", "events.csv", *spec.tables.values())
     present = [
         f for f in tables if (out / f).exists() or (out / f).with_suffix(".parquet").exists()
@@ -199,7 +203,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from trialkit.schema import DataError
-    from trialkit.spec import SpecError
+    from trialkit.spec import SpecError, load_spec
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -217,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
 
             if not args.data_dir.is_dir():
                 raise UsageError(f"{args.data_dir}: no such folder (give a trial's data folder)")
-            return validate_folder(args.data_dir, trial=args.trial, stream=sys.stdout)
+            spec = load_spec(args.trial) if args.trial else None  # a bad spec is exit 2
+            return validate_folder(args.data_dir, trial=spec, stream=sys.stdout)
         if args.command == "simulate":
             return _simulate(args)
         if args.command == "report":
