@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -146,9 +147,6 @@ def _simulate(args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: is a file, not a folder")
-    existing = next(p for p in (out, *out.absolute().parents) if p.exists())
-    if not os.access(existing, os.W_OK):
-        raise UsageError(f"--out {out}: cannot write in {existing} (permission denied)")
     tables = ("patients.csv", "daily.csv", "events.csv", *spec.tables.values())
     present = [
         f for f in tables if (out / f).exists() or (out / f).with_suffix(".parquet").exists()
@@ -177,17 +175,29 @@ def _simulate(args: argparse.Namespace) -> int:
         if args.seed is not None:
             params = dataclasses.replace(params, seed=args.seed)
     seed = params.seed
-    simulate.write_twin(spec, out, params=params)
-    if simulate.bundled_targets(spec) is None:  # a bundled folder keeps its own README
-        (out / "README.md").write_text(
-            simulate.codebook(spec, params, calibrated=table is not None), encoding="utf-8"
-        )
+    # Written beside --out first and moved in whole: a failure leaves --out as it was.
+    partial = out.absolute().parent / f".{out.name}.partial"
+    try:
+        shutil.rmtree(partial, ignore_errors=True)
+        simulate.write_twin(spec, partial, params=params)
+        if simulate.bundled_targets(spec) is None:  # a bundled folder keeps its own README
+            (partial / "README.md").write_text(
+                simulate.codebook(spec, params, calibrated=table is not None), encoding="utf-8"
+            )
+        if table is not None:
+            shown = table.drop(columns="miss").assign(met=table["met"].astype(int))
+            simulate.formatted_calibration(shown).to_csv(
+                partial / "calibration.csv", index=False, lineterminator="\n"
+            )
+        out.mkdir(parents=True, exist_ok=True)
+        for f in sorted(partial.iterdir()):
+            os.replace(f, out / f.name)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write the data folder there ({exc})") from exc
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
     print(f"trialkit simulate: wrote a synthetic twin of {spec.name} to {out}")
     if table is not None:
-        shown = table.drop(columns="miss").assign(met=table["met"].astype(int))
-        simulate.formatted_calibration(shown).to_csv(
-            out / "calibration.csv", index=False, lineterminator="\n"
-        )
         unmet = table[~table["met"]]
         print(f"  calibration: {int(table['met'].sum())} of {len(table)} targets met (seed {seed})")
         for row in unmet.itertuples():

@@ -391,6 +391,12 @@ def run_report(
     except _Busy as exc:
         print(f"trialkit report: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the out folder's parent refuses the staging folder
+        if exc.filename is None or not str(exc.filename).startswith(str(out.absolute().parent)):
+            raise
+        print(f"trialkit report: --out {out}: cannot write the report there ({exc})",
+              file=sys.stderr)  # fmt: skip
+        return 2
 
     failed = [o for o in todo if o.error]
     for o in failed:
