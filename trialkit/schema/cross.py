@@ -38,7 +38,7 @@ class Patients:
         first = ~ids.duplicated().to_numpy() & ids.notna().to_numpy()
         self.rows = np.flatnonzero(first)  # row of patients.csv of each distinct patient
         self.index = pd.Index(np.asarray(ids.to_numpy()[first], dtype=object))
-        self._ids = pa.array(self.index.to_numpy(), pa.string())
+        self._ids = pa.array(self.index.to_numpy(), pa.string(), from_pandas=True)
         self.frame = patients
 
     def __len__(self) -> int:
@@ -54,7 +54,7 @@ class Patients:
 
     def _lookup(self, values: np.ndarray) -> np.ndarray:
         # Arrow's hash lookup (C++): pandas' get_indexer first proves the index unique.
-        found = pc.index_in(pa.array(values, pa.string()), value_set=self._ids)
+        found = pc.index_in(pa.array(values, pa.string(), from_pandas=True), value_set=self._ids)
         return found.fill_null(-1).to_numpy().astype(np.int64)
 
     def values(self, column: str) -> np.ndarray:

@@ -101,7 +101,8 @@ def _strip(s: pd.Series) -> pd.Series:
         # Only the distinct values are stripped (one per patient, not one per ICU day);
         # " P01 " and "P01" then share one category. Most files need none: asked in C++.
         padded = pc.match_substring_regex(
-            pa.array(s.cat.categories.to_numpy(dtype=object), pa.string()), r"^\s|\s$|^$"
+            pa.array(s.cat.categories.to_numpy(dtype=object), pa.string(), from_pandas=True),
+            r"^\s|\s$|^$",
         )
         if not pc.any(pc.fill_null(padded, False)).as_py():
             return s
