@@ -8,8 +8,10 @@ does; the table shows the peak and the part of it above the process after its im
 Floors, on the same ``daily.csv``: ``pyarrow.csv.read_csv`` (an Arrow table, no pandas
 frame) and ``pandas.read_csv`` (default C engine). ``load_trial`` reads and checks the
 three tables (patients, daily, events) and returns pandas frames with the documented
-dtypes. The error-path rows (1% or all of the FiO2 cells in percent) show the cost of
-collecting and wording every failure.
+dtypes. The same folder as Parquet files (written once beside it) is read by
+``load_trial`` and, as its floor, by ``pyarrow.parquet.read_table(daily.parquet)``. The
+error-path rows (1% or all of the FiO2 cells in percent) show the cost of collecting and
+wording every failure.
 
 Wall-clock seconds vary with other load on a shared machine; CPU seconds less so (both
 are shown; pyarrow reads with two threads, so its CPU time exceeds its wall time).
@@ -28,6 +30,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 N_DAYS = 20
 ROOT = Path("/tmp/trialkit_bench_schema")
@@ -106,6 +109,22 @@ def write_folder(root: Path, n_rows: int, seed: int = 20261123, percent_fio2: fl
     ).to_csv(root / "events.csv", index=False)
 
 
+def parquet_copy(root: Path) -> Path:
+    """The folder as Parquet files, beside it (written once, in batches: no whole table)."""
+    dst = root.with_name(root.name + "_parquet")
+    marker = dst / f".version-{VERSION}"
+    if marker.exists():
+        return dst
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in ("patients", "daily", "events"):
+        reader = pacsv.open_csv(root / f"{name}.csv")
+        with pq.ParquetWriter(dst / f"{name}.parquet", reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+    marker.touch()
+    return dst
+
+
 def folder(n_rows: int, percent_fio2: float = 0.0) -> Path:
     """The folder for this size and case, written on first use and reused afterwards."""
     root = ROOT / f"{n_rows}" / (f"fio2_{percent_fio2:g}" if percent_fio2 else "valid")
@@ -125,6 +144,8 @@ if what == "load_trial":
     from trialkit.schema import DataError, load_trial
 elif what == "pyarrow":
     import pyarrow.csv
+elif what == "parquet":
+    import pyarrow.parquet
 else:
     import pandas
 def rss_mb():
@@ -139,6 +160,9 @@ if what == "load_trial":
         outcome = f"{len(exc.problems)} problem(s) reported"
 elif what == "pyarrow":
     outcome = f"{pyarrow.csv.read_csv(where + '/daily.csv').num_rows:,} rows (Arrow table)"
+elif what == "parquet":
+    table = pyarrow.parquet.read_table(where + '/daily.parquet')
+    outcome = f"{table.num_rows:,} rows (Arrow table)"
 else:
     outcome = f"{len(pandas.read_csv(where + '/daily.csv')):,} rows (pandas frame)"
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -170,12 +194,17 @@ def main(argv: list[str] | None = None) -> None:
         for label, share in cases:
             root = folder(n, share)
             csv_mb = (root / "daily.csv").stat().st_size / 2**20
-            whats = ["pyarrow", "pandas", "load_trial"] if share == 0 else ["load_trial"]
-            runs: dict[str, list] = {w: [] for w in whats}
+            whats = [("pyarrow", root), ("pandas", root), ("load_trial", root)]
+            if share == 0:
+                pq_root = parquet_copy(root)
+                whats += [("parquet", pq_root), ("load_trial parquet", pq_root)]
+            else:
+                whats = [("load_trial", root)]
+            runs: dict[str, list] = {w: [] for w, _ in whats}
             for _ in range(args.repeats):
-                for w in whats:  # interleaved: a burst of load on the machine hits all three
-                    runs[w].append(measure(w, root))
-            for w in whats:
+                for w, where in whats:  # interleaved: a burst of load hits every reader
+                    runs[w].append(measure(w.split()[0], where))
+            for w, _ in whats:
                 r = runs[w]
                 med = [float(np.median([x[i] for x in r])) for i in range(4)]
                 table.append((n, csv_mb, label, w, *med, r[-1][4]))
@@ -184,20 +213,22 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.repeats} run(s), each in a fresh process)"
     )
     print("(peak = ru_maxrss of the process; above = peak minus the process after imports)")
-    head = f"{'rows':>11} {'csv MB':>7}  {'case':<20}{'reader':<11}"
+    head = f"{'rows':>11} {'csv MB':>7}  {'case':<20}{'reader':<19}"
     print(head + f"{'wall s':>8}{'CPU s':>8}{'peak MB':>9}{'above MB':>9}  outcome")
-    floors: dict[int, tuple[float, float]] = {}
+    floors: dict[tuple[int, str], tuple[float, float]] = {}
     for n, csv_mb, label, w, wall, cpu, peak, above, outcome in table:
-        if w == "pyarrow":
-            floors[n] = (wall, above)
-        print(f"{n:>11,} {csv_mb:>7.0f}  {label:<20}{w:<11}{wall:>8.2f}{cpu:>8.2f}{peak:>9.0f}"
+        if w in ("pyarrow", "parquet"):
+            floors[n, w] = (wall, above)
+        print(f"{n:>11,} {csv_mb:>7.0f}  {label:<20}{w:<19}{wall:>8.2f}{cpu:>8.2f}{peak:>9.0f}"
               f"{above:>9.0f}  {outcome}")  # fmt: skip
     for n, csv_mb, label, w, wall, _, _, above, _ in table:
-        if w == "load_trial" and label == "valid folder" and n in floors:
-            fw, fm = floors[n]
-            print(f"{n:>11,} rows: load_trial / pyarrow.csv.read_csv = {wall / fw:.2f}x wall; "
-                  f"memory above imports {above:.0f} MB = {above / csv_mb:.2f}x the CSV "
-                  f"({fm / csv_mb:.2f}x for pyarrow's Arrow table)")  # fmt: skip
+        floor = {"load_trial": "pyarrow", "load_trial parquet": "parquet"}.get(w)
+        if label == "valid folder" and (n, floor) in floors:
+            fw, fm = floors[n, floor]
+            what = "pyarrow.csv.read_csv" if floor == "pyarrow" else "pyarrow.parquet.read_table"
+            print(f"{n:>11,} rows: {w} / {what} = {wall / fw:.2f}x wall; memory above "
+                  f"imports {above:.0f} MB = {above / csv_mb:.2f}x the CSV ({fm / csv_mb:.2f}x "
+                  f"for {what})")  # fmt: skip
 
 
 if __name__ == "__main__":
