@@ -159,7 +159,13 @@ def cross_checks(
 
 
 def _order_rules(patients: pd.DataFrame, src: Source, problems: list[str]) -> None:
-    """The days of one patient must come in a possible order."""
+    """The days of one patient must come in a possible order.
+
+    Errors, not warnings: a discharge alive after death, or a last contact before the
+    death or the discharge that the data record, is a contradiction. One of the two days
+    is wrong and no endpoint rule can tell which (the follow-up rule reads
+    ``last_contact_day``, the death rules read ``death_day``), so the folder is refused.
+    """
     pairs = [
         ("icu_discharge_day", "death_day", "discharge_after_death", lambda a, b: a > b),
         ("last_contact_day", "death_day", "contact_before_death", lambda a, b: a < b),
