@@ -8,6 +8,7 @@ report run): it is what `pip install trialkit` gives a user who has no checkout.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -29,9 +30,19 @@ def _run(args: list[str], cwd: Path, timeout: int = 1500, **kw) -> subprocess.Co
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     work = tmp_path_factory.mktemp("wheel")
+    # Built from a clean copy of the sources: setuptools' build/ folder keeps files deleted
+    # from the tree, which would then ship in the wheel.
+    source = work / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "reports", "*.egg-info", "__pycache__", ".*cache*"
+        ),
+    )
     dist = work / "dist"
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist),
-          str(ROOT)], cwd=work)  # fmt: skip
+          str(source)], cwd=work)  # fmt: skip
     (wheel,) = dist.glob("trialkit-*.whl")
     env_dir = work / "venv"
     venv.create(env_dir, with_pip=True)
