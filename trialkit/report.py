@@ -590,8 +590,10 @@ def _execute(outcome: Outcome, stage: Path, extra: Mapping[str, Any], manager: t
             resources={"metadata": {"path": str(cwd)}},
             progress_bar=False,
             kernel_manager_class=manager,
-            # The kernel's own log (a TCP warning per start) would tear the progress bar.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # The kernel's own log would tear the progress bar: a TCP warning per start, and
+            # "KeyboardInterrupt caught in kernel" when jupyter_client's shutdown interrupts it
+            # first. A cell's error still reaches the report through papermill.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as exc:
         outcome.error = _describe_failure(target, exc)
