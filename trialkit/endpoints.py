@@ -14,6 +14,12 @@ Conventions shared by every rule:
   endpoint needs is *lost to follow-up*: that endpoint is NaN (not imputed). Without a
   ``last_contact_day`` column, follow-up is taken as complete.
 * Windows ``(first, last)`` include both ends.
+
+Cost: the rules reduce the daily rows per patient (:mod:`trialkit.patient_days`: blocks of
+whole patients, ``bincount`` within a block), never a patients x days grid, so time and
+memory grow linearly with the rows; :func:`analysis_set` scores SOFA once into arrays and
+hands the rules the daily table's own columns, without copying it
+(``benchmarks/bench_endpoints.py``: 10^7 patient-days in a few seconds).
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trialkit.patient_days import PatientDays, column_values, days, numeric, positions
 from trialkit.schema import DataError, Trial
-from trialkit.sofa import COMPONENTS, sofa
+from trialkit.sofa import COMPONENTS, daily_scores
 from trialkit.spec import Spec, SpecError
 
 DEATH_RULES = ("worst", "last", "exclude")
@@ -44,24 +51,18 @@ def _require(frame: pd.DataFrame, table: str, columns: Sequence[str]) -> None:
 
 def _patient_index(patients: pd.DataFrame) -> pd.Index:
     _require(patients, "patients", ["patient_id"])
-    index = pd.Index(patients["patient_id"], name="patient_id")
-    if not index.is_unique:
+    ids = patients["patient_id"]
+    values = ids.to_numpy()
+    if values.dtype.kind in "iu" and (values.size == 0 or values[0] == 0):
+        # Row numbers as ids (as analysis_set passes them): looked up by arithmetic.
+        if np.array_equal(values, np.arange(values.size)):
+            return pd.RangeIndex(values.size, name="patient_id")
+    index = pd.Index(ids, name="patient_id")
+    # Ids in increasing order (the usual file) are unique without hashing them all.
+    if not ((index.is_monotonic_increasing and index.is_unique) or index.is_unique):
         dup = index[index.duplicated()].unique()[:5].tolist()
         raise DataError(f"patients: column 'patient_id': duplicated ids {dup} (rule: unique)")
     return index
-
-
-def _positions(index: pd.Index, frame: pd.DataFrame, table: str) -> np.ndarray:
-    """Row of ``patients`` for each row of ``frame``; unknown patients are an error."""
-    pos = index.get_indexer(frame["patient_id"])
-    if (pos < 0).any():
-        rows = frame.index[pos < 0][:5].tolist()
-        ids = frame["patient_id"].to_numpy()[pos < 0][:5].tolist()
-        raise DataError(
-            f"{table}: column 'patient_id', rows {rows}: ids {ids} are not in patients "
-            "(rule: every row belongs to a randomized patient)"
-        )
-    return pos
 
 
 def _days(patients: pd.DataFrame, column: str) -> np.ndarray:
@@ -97,82 +98,6 @@ def _max_score(daily_sofa: pd.DataFrame, score: str, max_score: float | None) ->
     raise ValueError(
         f"cannot infer the worst value of {score!r}: no sofa_<system> columns; pass max_score"
     )
-
-
-# --- the score grid: patients x days -----------------------------------------------------
-
-
-def _one_row_per_day(pos: np.ndarray, day: np.ndarray, index: pd.Index) -> None:
-    """Refuse a patient with two rows on one day: which row's score counts would be arbitrary."""
-    day = np.asarray(day, dtype=np.int64)
-    span = int(day.max() - day.min() + 1) if len(day) else 1
-    dup = pd.Index(pos * span + (day - (day.min() if len(day) else 0))).duplicated()
-    if dup.any():
-        at = int(np.flatnonzero(dup)[0])
-        raise DataError(
-            f"daily: patient {index[pos[at]]!r} has more than one row on day {day[at]} "
-            "(rule: one row per patient per day)"
-        )
-
-
-def _observed(
-    daily_sofa: pd.DataFrame, index: pd.Index, score: str, first: int, last: int
-) -> np.ndarray:
-    """Observed ``score`` on days first..last, one row per patient (NaN: not observed)."""
-    _require(daily_sofa, "daily", ["patient_id", "day", score])
-    pos = _positions(index, daily_sofa, "daily")
-    day = daily_sofa["day"].to_numpy()
-    keep = (day >= first) & (day <= last)
-    _one_row_per_day(pos[keep], day[keep], index)
-    width = last - first + 1
-    flat = pos[keep] * width + (day[keep] - first).astype(np.int64)
-    grid = np.full(len(index) * width, np.nan)
-    grid[flat] = pd.to_numeric(daily_sofa[score]).to_numpy(dtype=float, na_value=np.nan)[keep]
-    return grid.reshape(len(index), width)
-
-
-def _ffill(grid: np.ndarray) -> np.ndarray:
-    """Last non-NaN value to the left of each cell, the cell included (NaN before any)."""
-    idx = np.where(np.isnan(grid), 0, np.arange(grid.shape[1]))
-    idx = np.maximum.accumulate(idx, axis=1)
-    return grid[np.arange(grid.shape[0])[:, None], idx]
-
-
-def _scored_days(
-    daily_sofa: pd.DataFrame,
-    patients: pd.DataFrame,
-    index: pd.Index,
-    *,
-    first: int,
-    last: int,
-    death: str,
-    discharge: str,
-    score: str,
-    max_score: float | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Scores on days start..last with the death and discharge rules applied.
-
-    Returns the grid, a mask of the cells where an ``"exclude"`` rule applied, the observed
-    scores alone, and the day of the grids' first column. ``start`` reaches back to the
-    earliest observed day so that ``"last"`` finds scores from before ``first``.
-    """
-    _check_choice("death", death, DEATH_RULES)
-    _check_choice("discharge", discharge, DISCHARGE_RULES)
-    _require(daily_sofa, "daily", ["day"])
-    start = int(min(first, daily_sofa["day"].min())) if len(daily_sofa) else first
-    obs = _observed(daily_sofa, index, score, start, last)
-    days = np.arange(start, last + 1, dtype=float)
-    missing = np.isnan(obs)
-    dead = missing & (_days(patients, "death_day")[:, None] <= days)
-    # Death takes precedence: a patient discharged and then dead is scored as dead.
-    gone = missing & ~dead & (_days(patients, "icu_discharge_day")[:, None] <= days)
-    worst = _max_score(daily_sofa, score, max_score) if "worst" in (death, discharge) else np.nan
-    last_seen = _ffill(obs) if "last" in (death, discharge) else obs
-    value = {"worst": worst, "last": last_seen, "zero": 0.0, "exclude": np.nan}
-    out = np.where(dead, value[death], obs)
-    out = np.where(gone, value[discharge], out)
-    excluded = (dead & (death == "exclude")) | (gone & (discharge == "exclude"))
-    return out, excluded, obs, start
 
 
 def _series(values: np.ndarray, index: pd.Index, name: str) -> pd.Series:
@@ -247,19 +172,40 @@ def delta_sofa(
     [-4.0, 12.0]
     """
     index = _patient_index(patients)
-    grid, excluded, obs, start = _scored_days(
-        daily_sofa,
-        patients,
-        index,
-        first=min(day, baseline_day),
-        last=max(day, baseline_day),
-        death=death,
-        discharge=discharge,
-        score=score,
-        max_score=max_score,
-    )
-    baseline = obs[:, baseline_day - start]
-    value = np.where(excluded[:, day - start], np.nan, grid[:, day - start] - baseline)
+    _check_choice("death", death, DEATH_RULES)
+    _check_choice("discharge", discharge, DISCHARGE_RULES)
+    n = len(index)
+    _require(daily_sofa, "daily", ["patient_id", "day", score])
+    rows = PatientDays.of(index, daily_sofa, "daily")
+    last = max(day, baseline_day)
+    rows.one_row_per_day(index, "daily", lambda d: d <= last)
+    values = rows.arrange(numeric(daily_sofa, score))
+    baseline, observed = np.full(n, np.nan), np.full(n, np.nan)
+    carried = np.full(n, np.nan)  # the last score on or before day, for "last"
+    for block, _, _ in rows.blocks():
+        p, d, v = rows.pos[block], rows.day[block], values[block]
+        at = d == baseline_day
+        baseline[p[at]] = v[at]
+        at = d == day
+        observed[p[at]] = v[at]
+        seen = np.flatnonzero((d <= day) & ~np.isnan(v)) if "last" in (death, discharge) else []
+        if len(seen):
+            ps = p[seen]
+            end = np.append(ps[1:] != ps[:-1], True)  # each patient's latest such row
+            carried[ps[end]] = v[seen[end]]
+    missing = np.isnan(observed)
+    dead = missing & (_days(patients, "death_day") <= day)
+    # Death takes precedence: a patient discharged and then dead is scored as dead.
+    gone = missing & ~dead & (_days(patients, "icu_discharge_day") <= day)
+    value = observed
+    for rule, where in ((death, dead), (discharge, gone)):
+        if rule == "worst":
+            value = np.where(where, _max_score(daily_sofa, score, max_score), value)
+        elif rule == "last":
+            value = np.where(where, carried, value)
+        elif rule == "zero":
+            value = np.where(where, 0.0, value)
+    value = value - baseline  # NaN where a rule "exclude" applies: the value stayed missing
     return _series(value, index, f"delta_{score}_d{day}")
 
 
@@ -320,28 +266,62 @@ def mean_daily_sofa(
     _check_choice("days", days, ("icu", "all"))
     first, last = _window(window)
     index = _patient_index(patients)
-    if days == "icu":
-        grid = _observed(daily_sofa, index, score, first, last)
-        excluded = np.zeros(len(index), dtype=bool)
-    else:
-        grid, cells, _, start = _scored_days(
-            daily_sofa,
-            patients,
-            index,
-            first=first,
-            last=last,
-            death=death,
-            discharge=discharge,
-            score=score,
-            max_score=max_score,
-        )
-        grid = grid[:, first - start :]
-        excluded = cells[:, first - start :].any(axis=1)
-    seen = ~np.isnan(grid)
-    n = seen.sum(axis=1)
-    total = np.where(seen, grid, 0.0).sum(axis=1)
+    n = len(index)
+    _require(daily_sofa, "daily", ["patient_id", "day", score])
+    if days == "all":
+        _check_choice("death", death, DEATH_RULES)
+        _check_choice("discharge", discharge, DISCHARGE_RULES)
+    rows = PatientDays.of(index, daily_sofa, "daily")
+    # "icu": the window's rows; "all": earlier rows too ("last" carries a score forward).
+    lo_day = first if days == "icu" else np.iinfo(np.int64).min
+    rows.one_row_per_day(index, "daily", lambda d: (d >= lo_day) & (d <= last))
+    values = rows.arrange(numeric(daily_sofa, score))
+    count, total = np.zeros(n), np.zeros(n)
+    excluded = np.zeros(n, dtype=bool)
+    ranges: list[tuple[str, np.ndarray, np.ndarray]] = []
+    if days == "all":
+        # The window days without a score after death, and after discharge before death.
+        beyond = float(last + 1)
+        dies = np.clip(np.ceil(_days(patients, "death_day")), first, beyond)
+        dies = np.where(np.isnan(dies), beyond, dies)
+        leaves = np.clip(np.ceil(_days(patients, "icu_discharge_day")), first, beyond)
+        leaves = np.where(np.isnan(leaves), beyond, leaves)
+        ranges = [(death, dies, np.full(n, beyond - 1)), (discharge, leaves, dies - 1)]
+    scored_days = [np.zeros(n) for _ in ranges]  # observed days inside each range
+    carried = [(np.zeros(n), np.zeros(n)) for _ in ranges]  # "last": sum and days
+    for block, p0, p1 in rows.blocks():
+        p, d, v = rows.pos[block], rows.day[block], values[block]
+        seen = (d <= last) & ~np.isnan(v)
+        inside = seen & (d >= first)
+        count[p0:p1] = rows.per_patient(block, p0, p1, inside)
+        total[p0:p1] = rows.per_patient(block, p0, p1, inside, v)
+        if not ranges or not seen.any():
+            continue
+        ps, ds, vs = p[seen], d[seen], v[seen]
+        nxt = np.append(np.where(ps[1:] == ps[:-1], ds[1:], last + 1), last + 1)
+        for j, (rule, lo, hi) in enumerate(ranges):
+            lo_p, hi_p = lo[ps], hi[ps]
+            k = (ds >= first) & (ds >= lo_p) & (ds <= hi_p)
+            scored_days[j][p0:p1] = np.bincount(ps[k] - p0, minlength=p1 - p0)
+            if rule == "last":
+                # Each score is carried over the days up to the patient's next score.
+                span = np.maximum(np.minimum(nxt - 1, hi_p) - np.maximum(ds + 1, lo_p) + 1, 0)
+                carried[j][0][p0:p1] = np.bincount(ps - p0, vs * span, minlength=p1 - p0)
+                carried[j][1][p0:p1] = np.bincount(ps - p0, span, minlength=p1 - p0)
+    for j, (rule, lo, hi) in enumerate(ranges):
+        empty = np.maximum(hi - lo + 1, 0) - scored_days[j]
+        if rule == "worst":
+            count += empty
+            total += empty * _max_score(daily_sofa, score, max_score)
+        elif rule == "zero":
+            count += empty
+        elif rule == "last":
+            total += carried[j][0]
+            count += carried[j][1]
+        else:  # exclude
+            excluded |= empty > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(excluded | (n == 0), np.nan, total / n)
+        mean = np.where(excluded | (count == 0), np.nan, total / count)
     return _series(mean, index, f"mean_{score}_d{first}_{last}")
 
 
@@ -410,14 +390,17 @@ def free_days(
         raise ValueError(f"horizon must be at least 1 day, got {horizon!r}")
     index = _patient_index(patients)
     _require(daily, "daily", ["patient_id", "day", support])
-    pos = _positions(index, daily, "daily")
-    day = daily["day"].to_numpy()
-    flag = pd.to_numeric(daily[support]).to_numpy(dtype=float, na_value=np.nan)
-    on = (flag == 1) & (day >= 1) & (day <= horizon)
-    # A grid, not a row count, so that a day recorded twice is still one day.
-    grid = np.zeros((len(index), horizon), dtype=bool)
-    grid[pos[on], (day[on] - 1).astype(np.int64)] = True
-    free = horizon - grid.sum(axis=1).astype(float)
+    rows = PatientDays.of(index, daily, "daily")
+    flag = rows.arrange(numeric(daily, support))
+    supported = np.zeros(len(index))
+    for block, p0, p1 in rows.blocks():
+        p, d = rows.pos[block], rows.day[block]
+        on = np.flatnonzero((flag[block] == 1) & (d >= 1) & (d <= horizon))
+        # A day recorded twice is still one day (rows are in patient, day order).
+        once = np.ones(on.size, dtype=bool)
+        once[1:] = (np.diff(p[on]) != 0) | (np.diff(d[on]) != 0)
+        supported[p0:p1] = np.bincount(p[on[once]] - p0, minlength=p1 - p0)
+    free = horizon - supported.astype(float)
     free = np.where(_days(patients, "death_day") <= horizon, float(death_value), free)
     free = np.where(_lost_before(patients, horizon), np.nan, free)
     return _series(free, index, f"{support}_free_days_d{horizon}")
@@ -539,7 +522,7 @@ def serious_adverse_event(
     first, last = _window(window)
     index = _patient_index(patients)
     _require(events, "events", ["patient_id", "day", "serious"] + (["related"] if related else []))
-    pos = _positions(index, events, "events")
+    pos = positions(index, events, "events")
     day = pd.to_numeric(events["day"]).to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(day).any():
         rows = events.index[np.isnan(day)][:5].tolist()
@@ -654,18 +637,33 @@ def analysis_set(
     sofa_options = dict(spec.sofa)
     sofa_options["exclude"] = tuple(sofa_options.get("exclude", ()))
     bound = {endpoint_id: _bind(endpoint_id, spec) for endpoint_id in spec.endpoints}
-    daily_sofa = sofa(trial.daily, **sofa_options)
+    daily = trial.daily
     index = _patient_index(patients)
-    pos = _positions(index, daily_sofa, "daily")
-    _one_row_per_day(pos, daily_sofa["day"].to_numpy(), index)
+    codes = None
+    if sofa_options.get("missing") == "locf":
+        codes = positions(index, daily, "daily")
+    scores, total = daily_scores(daily, **sofa_options, patient_codes=codes)
     # The rules run on row numbers instead of ids: one id lookup here rather than one per rule
-    # (string ids are slow to look up). Errors naming ids are raised above, with the real ids.
-    # daily_sofa is this function's own copy, and a superset of daily's columns.
-    daily_sofa["patient_id"] = pos
+    # (string ids are slow to look up). Errors naming ids are raised here, with the real ids.
+    pos = positions(index, daily, "daily") if codes is None else codes
+    day = days(daily, "daily")
+    PatientDays(pos, day, len(index)).one_row_per_day(index, "daily")
+    # The rules' daily table: daily's own columns (not copied), the ids' row numbers and the
+    # SOFA columns, as sofa() would add them; pandas does not consolidate it (copy=False).
+    columns: dict[str, Any] = {"patient_id": pos, "day": day}
+    for c in daily.columns:
+        if c not in columns and not str(c).startswith("sofa_"):
+            columns[c] = column_values(daily[c])
+    for comp, (score, absent) in scores.items():
+        columns[f"sofa_{comp}"] = pd.arrays.IntegerArray(score, absent)
+    columns["sofa_total"] = pd.arrays.IntegerArray(*total)
+    daily_sofa = pd.DataFrame(columns, index=daily.index, copy=False)
+    rows = {c: column_values(patients[c]) for c in patients.columns}
+    rows["patient_id"] = np.arange(len(patients))
     inputs = {
         "daily_sofa": daily_sofa,
         "daily": daily_sofa,
-        "patients": patients.assign(patient_id=np.arange(len(patients))),
+        "patients": pd.DataFrame(rows, index=pd.RangeIndex(len(patients)), copy=False),
     }
     tables = {**trial.tables, "events": trial.events}
     for endpoint_id, (rule, data, _) in bound.items():
@@ -679,23 +677,30 @@ def analysis_set(
                 )
             table = tables[name]
             if "patient_id" in table.columns:
-                table = table.assign(patient_id=_positions(index, table, name))
+                cols = {c: column_values(table[c]) for c in table.columns}
+                cols["patient_id"] = positions(index, table, name)
+                table = pd.DataFrame(cols, index=table.index, copy=False)
             inputs[name] = table
     clash = sorted(set(spec.endpoints) & set(patients.columns))
     if clash:
         raise SpecError(f"spec {spec.id!r}: endpoint id(s) {clash} are also patients columns")
 
     first = [c for c in ("patient_id", "arm", "site") if c in patients.columns]
-    out = patients[first + [c for c in patients.columns if c not in first]].reset_index(drop=True)
-    score_columns = [c for c in daily_sofa.columns if str(c).startswith("sofa_")]
-    at_day0 = daily_sofa["day"].to_numpy() == 0
-    for column in score_columns:
-        baseline = np.full(len(out), np.nan)
-        baseline[pos[at_day0]] = daily_sofa[column].to_numpy(dtype=float, na_value=np.nan)[at_day0]
-        out[f"baseline_{column}"] = baseline
+    # The result's own columns (copies of patients'), assembled once: no block consolidation.
+    out_columns: dict[str, Any] = {
+        c: column_values(patients[c]).copy()
+        for c in first + [c for c in patients.columns if c not in first]
+    }
+    day0 = np.flatnonzero(day == 0)
+    named = [*((f"sofa_{c}", v) for c, v in scores.items()), ("sofa_total", total)]
+    for name, (score, absent) in named:
+        baseline = np.full(len(patients), np.nan)
+        baseline[pos[day0]] = np.where(absent[day0], np.nan, score[day0])
+        out_columns[f"baseline_{name}"] = baseline
     for endpoint_id, (rule, data, options) in bound.items():
         values = rule(*(inputs[name] for name in data), **options)
-        out[endpoint_id] = values.to_numpy(dtype=float)
+        out_columns[endpoint_id] = values.to_numpy(dtype=float)
+    out = pd.DataFrame(out_columns, index=pd.RangeIndex(len(patients)), copy=False)
     if population is not None:
         flag = out[_population_column(spec, patients, population)]
         out = out[pd.to_numeric(flag, errors="coerce").fillna(0).to_numpy() == 1]

@@ -7,7 +7,7 @@ the cut points live in the tables below, so they can be read against the publish
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,13 @@ _RANGES: dict[str, tuple[float, float, str, str]] = {
     for c in DAILY
     if c.kind == "number" and c.lo is not None and c.hi is not None
 } | {c.name: (0.0, 1.0, "a 0/1 flag", "") for c in DAILY if c.kind == "flag"}
+
+
+# Rows scored at a time: every temporary of a block stays in cache, whatever the table's size.
+_BLOCK = 1 << 16
+
+_Scores = dict[str, tuple[np.ndarray, np.ndarray]]
+"""Per system: its score (int8, 0 where not scorable) and where it cannot be scored (bool)."""
 
 
 def _count_up(x: np.ndarray, cuts: Iterable[tuple[float, bool]]) -> np.ndarray:
@@ -111,13 +118,23 @@ def _needed_columns(daily: pd.DataFrame, include: tuple[str, ...]) -> dict[str, 
     return need
 
 
+def _as_array(column: pd.Series) -> np.ndarray:
+    """A numeric column as a numpy array: the column's own memory when it is numpy-backed."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "fiub":
+        return column.to_numpy()
+    # Nullable, Arrow-backed or text columns: converted once (text is an error).
+    return pd.to_numeric(column, errors="raise").to_numpy(dtype=float, na_value=np.nan)
+
+
 def _numeric(daily: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.ndarray]:
-    """Each column as float64, checked against its plausible range; every problem reported."""
+    """Each column as a numeric array, checked against its plausible range; every problem
+    reported.  Numpy-backed columns are not copied (the table as loaded is never
+    consolidated or copied here)."""
     problems: list[str] = []
     out: dict[str, np.ndarray] = {}
     for col in columns:
         try:
-            x = pd.to_numeric(daily[col], errors="raise").to_numpy(dtype=float, na_value=np.nan)
+            x = _as_array(daily[col])
         except (TypeError, ValueError):
             bad = pd.to_numeric(daily[col], errors="coerce").isna() & daily[col].notna()
             rows = list(daily.index[bad.to_numpy()][:5])
@@ -127,13 +144,16 @@ def _numeric(daily: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.ndarra
             )
             continue
         lo, hi, rule, hint = _RANGES[col]
-        bad = (x < lo) | (x > hi)
-        if bad.any():
+        # Two reductions (NaN ignored) instead of a mask, unless something is out of range.
+        # (All missing: the reductions are NaN, and NaN is not out of range.)
+        if x.size and (np.fmin.reduce(x) < lo or np.fmax.reduce(x) > hi):
+            with np.errstate(invalid="ignore"):
+                bad = (x < lo) | (x > hi)
             rows = list(daily.index[bad][:5])
             cause = f"; {hint}" if hint and (x > hi).any() else ""
+            values = x[bad][:5].astype(float).tolist()
             problems.append(
-                f"daily: column {col!r}, rows {rows}: values {x[bad][:5].tolist()} "
-                f"(rule: {rule}){cause}"
+                f"daily: column {col!r}, rows {rows}: values {values} (rule: {rule}){cause}"
             )
         out[col] = x
     if problems:
@@ -141,78 +161,154 @@ def _numeric(daily: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.ndarra
     return out
 
 
-def _score_components(
-    v: dict[str, np.ndarray], need: dict[str, list[str]]
-) -> dict[str, np.ndarray]:
-    """Raw component scores as float arrays, NaN where the component cannot be scored."""
-    scores: dict[str, np.ndarray] = {}
+def _score_sofa1(v: dict[str, np.ndarray], need: dict[str, list[str]]) -> _Scores:
+    """Vincent 1996 component scores of one block of rows (see :func:`sofa`'s notes)."""
+    scores: _Scores = {}
     if "resp" in need:
         # Rounded so that a ratio on a cut point in decimal arithmetic stays on it:
         # in binary floating point 112 / 0.28 is 399.99999999999994.
-        pf = np.round(v["pao2_mmhg"] / v["fio2"], 6)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pf = np.round(v["pao2_mmhg"] / v["fio2"], 6)
         resp = _count_below(pf, _PF_CUTS)
         # Scores 3-4 need respiratory support; a missing flag counts as no support.
-        resp = np.where(v["mech_vent"] == 1, resp, np.minimum(resp, 2))
-        scores["resp"] = np.where(np.isnan(pf), np.nan, resp)
+        np.minimum(resp, 2, out=resp, where=v["mech_vent"] != 1)
+        scores["resp"] = resp, np.isnan(pf)
     if "coag" in need:
         x = v["platelets_10e9_l"]
-        scores["coag"] = np.where(np.isnan(x), np.nan, _count_below(x, _PLATELET_CUTS))
+        scores["coag"] = _count_below(x, _PLATELET_CUTS), np.isnan(x)
     if "liver" in need:
         col = need["liver"][0]
-        x = v[col]
-        scores["liver"] = np.where(np.isnan(x), np.nan, _count_up(x, _UP_CUTS[col]))
+        scores["liver"] = _count_up(v[col], _UP_CUTS[col]), np.isnan(v[col])
     if "cardio" in need:
         # A comparison with NaN is False: a missing dose counts as no drug.
         ne, epi, dopa, dobu = (v[c] for c in CATECHOLAMINES)
         mapp = v["map_mmhg"]
-        cardio = np.select(
-            [
-                (dopa > 15) | (epi > 0.1) | (ne > 0.1),
-                (dopa > 5) | (epi > 0) | (ne > 0),
-                (dopa > 0) | (dobu > 0),
-                mapp < 70,
-            ],
-            [4, 3, 2, 1],
-            default=0,
-        ).astype(float)
+        cardio = (mapp < 70).view(np.int8)  # 1, then the higher bands overwrite
+        cardio[(dopa > 0) | (dobu > 0)] = 2
+        cardio[(dopa > 5) | (epi > 0) | (ne > 0)] = 3
+        cardio[(dopa > 15) | (epi > 0.1) | (ne > 0.1)] = 4
         # No drug recorded and no MAP: nothing to score from.
-        no_drug_data = np.all([np.isnan(v[c]) for c in CATECHOLAMINES], axis=0)
-        scores["cardio"] = np.where(np.isnan(mapp) & no_drug_data, np.nan, cardio)
+        absent = np.isnan(mapp)
+        for c in CATECHOLAMINES:
+            absent &= np.isnan(v[c])
+        scores["cardio"] = cardio, absent
     if "cns" in need:
         x = v["gcs"]
-        scores["cns"] = np.where(np.isnan(x), np.nan, _count_below(x, _GCS_CUTS))
+        scores["cns"] = _count_below(x, _GCS_CUTS), np.isnan(x)
     if "renal" in need:
         col = need["renal"][0]
         creat, urine = v[col], v["urine_ml_24h"]
-        by_urine = np.select([urine < _URINE_4, urine < _URINE_3], [4, 3], default=0)
-        renal = np.maximum(_count_up(creat, _UP_CUTS[col]), by_urine).astype(float)
-        scores["renal"] = np.where(np.isnan(creat) & np.isnan(urine), np.nan, renal)
+        renal = _count_up(creat, _UP_CUTS[col])
+        renal[(urine < _URINE_3) & (renal < 3)] = 3
+        renal[urine < _URINE_4] = 4
+        scores["renal"] = renal, np.isnan(creat) & np.isnan(urine)
     return scores
 
 
-def _locf(values: np.ndarray, patient: pd.Series, day: pd.Series) -> np.ndarray:
-    """Carry each column's last non-NaN value forward within patient, in day order."""
-    codes = pd.factorize(patient)[0]
-    order = np.lexsort((day.to_numpy(), codes))
-    codes = codes[order]
-    v = values[order]
-    n = len(v)
-    pos = np.arange(n)
-    start = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
+VERSIONS: dict[str, tuple[Callable, Callable]] = {"sofa1": (_needed_columns, _score_sofa1)}
+"""Each SOFA version: (its input columns per system, its block scoring function). A version
+shares everything else: column extraction and range checks, block-wise scoring, the
+missing-data rules, totals and the output frame."""
+
+
+def _is_sorted(codes: np.ndarray, day: np.ndarray) -> bool:
+    """Whether rows are in (patient, day) order already (ties in input order)."""
+    if codes.size < 2:
+        return True
+    dc, dd = np.diff(codes), np.diff(day)
+    return bool(np.all((dc > 0) | ((dc == 0) & (dd >= 0))))
+
+
+def _patient_codes(patient: pd.Series) -> np.ndarray:
+    if isinstance(patient.dtype, pd.CategoricalDtype):
+        return patient.cat.codes.to_numpy()
+    return pd.factorize(patient)[0]
+
+
+def _locf(scores: _Scores, codes: np.ndarray, day: np.ndarray) -> None:
+    """Carry each system's last scorable value forward within patient, in day order (in
+    place; rows with nothing to carry score 0 and stay absent)."""
+    n = codes.size
+    order = None if _is_sorted(codes, day) else np.lexsort((day, codes))
+    c = codes if order is None else codes[order]
+    start = np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1]
     group_start = np.repeat(start, np.diff(np.r_[start, n]))
-    last = np.where(~np.isnan(v), pos[:, None], -1)
-    last = np.maximum.accumulate(last, axis=0)
-    # An index from an earlier patient is not this patient's value.
-    ok = last >= group_start[:, None]
-    filled = np.where(ok, v[np.maximum(last, 0), np.arange(v.shape[1])], np.nan)
-    out = np.empty_like(filled)
-    out[order] = filled
-    return out
+    pos = np.arange(n)
+    for comp, (score, absent) in scores.items():
+        s, a = (score, absent) if order is None else (score[order], absent[order])
+        last = np.where(a, -1, pos)
+        np.maximum.accumulate(last, out=last)
+        # An index from an earlier patient is not this patient's value.
+        ok = last >= group_start
+        filled = np.where(ok, s[np.maximum(last, 0)], 0).astype(np.int8)
+        if order is None:
+            scores[comp] = filled, ~ok
+        else:
+            score[order], absent[order] = filled, ~ok
+
+
+def daily_scores(
+    daily: pd.DataFrame,
+    *,
+    version: str = "sofa1",
+    exclude: Iterable[str] = (),
+    missing: str = "normal",
+    patient_codes: np.ndarray | None = None,
+) -> tuple[_Scores, tuple[np.ndarray, np.ndarray]]:
+    """The scores of :func:`sofa` as arrays, without copying ``daily``.
+
+    Returns ``{system: (score, absent)}`` for the included systems and the total as
+    ``(score, absent)``: int8 scores (0 where absent) and boolean masks of the values that are
+    missing under ``missing`` (always False for ``"normal"`` and ``"locf"``).  Arguments as
+    :func:`sofa`; ``patient_codes`` (integer codes of ``patient_id``, as
+    :mod:`trialkit.endpoints` has them) saves factorizing the ids for ``missing="locf"``.
+    """
+    exclude = tuple(exclude)
+    if version not in VERSIONS:
+        raise ValueError(f"version must be one of {list(VERSIONS)}, got {version!r}")
+    unknown = sorted(set(exclude) - set(COMPONENTS))
+    if unknown:
+        raise ValueError(f"exclude: unknown SOFA system(s) {unknown}; known: {list(COMPONENTS)}")
+    if missing not in MISSING_RULES:
+        raise ValueError(f"missing must be one of {list(MISSING_RULES)}, got {missing!r}")
+    include = tuple(c for c in COMPONENTS if c not in exclude)
+    if missing == "locf":
+        absent_cols = [c for c in ("patient_id", "day") if c not in daily.columns]
+        if absent_cols:
+            raise DataError(
+                f"daily: missing column(s) {absent_cols} (rule: missing='locf' needs them)"
+            )
+    needed, score_block = VERSIONS[version]
+    need = needed(daily, include)
+    values = _numeric(daily, dict.fromkeys(c for cols in need.values() for c in cols))
+    n = len(daily)
+    scores: _Scores = {c: (np.zeros(n, dtype=np.int8), np.zeros(n, dtype=bool)) for c in include}
+    for lo in range(0, n, _BLOCK):
+        block = {c: x[lo : lo + _BLOCK] for c, x in values.items()}
+        for comp, (score, absent) in score_block(block, need).items():
+            scores[comp][0][lo : lo + score.size] = score
+            scores[comp][1][lo : lo + score.size] = absent
+    if missing == "locf":
+        codes = _patient_codes(daily["patient_id"]) if patient_codes is None else patient_codes
+        _locf(scores, codes, daily["day"].to_numpy())
+    total = np.zeros(n, dtype=np.int8)
+    total_absent = np.zeros(n, dtype=bool)
+    for score, absent in scores.values():
+        score[absent] = 0
+        total += score
+        if missing == "na":
+            total_absent |= absent
+        else:
+            absent[:] = False
+    if missing == "na":
+        total[total_absent] = 0
+    return scores, (total, total_absent)
 
 
 def sofa(
     daily: pd.DataFrame,
     *,
+    version: str = "sofa1",
     exclude: Iterable[str] = (),
     missing: str = "normal",
 ) -> pd.DataFrame:
@@ -232,7 +328,9 @@ def sofa(
         *or* ``bilirubin_umol_l``, ``map_mmhg``, the four ``*_ug_kg_min`` catecholamines,
         ``gcs``, ``creatinine_mg_dl`` *or* ``creatinine_umol_l``, ``urine_ml_24h``, and
         ``patient_id`` and ``day`` when ``missing="locf"``. Only the columns of the included
-        systems are needed. Never modified.
+        systems are needed. Never modified, never copied but once (into the result).
+    version : {"sofa1"}
+        The score: ``"sofa1"``, Vincent et al. 1996 (see :data:`VERSIONS`).
     exclude : iterable of str
         Systems left out, from ``resp, coag, liver, cardio, cns, renal``.
         ``exclude=("cns",)`` gives the five-system modified SOFA (0-20) of LeoPARDS and
@@ -264,7 +362,7 @@ def sofa(
         bilirubin or creatinine in µmol/L under a mg/dL name). The message names the
         column, the first rows and the rule.
     ValueError
-        An unknown system in ``exclude`` or an unknown ``missing`` rule.
+        An unknown ``version``, system in ``exclude`` or ``missing`` rule.
 
     Notes
     -----
@@ -315,39 +413,21 @@ def sofa(
     >>> int(sofa(day, exclude=("cns",))["sofa_total"].iloc[0])
     14
     """
-    exclude = tuple(exclude)
-    unknown = sorted(set(exclude) - set(COMPONENTS))
-    if unknown:
-        raise ValueError(f"exclude: unknown SOFA system(s) {unknown}; known: {list(COMPONENTS)}")
-    if missing not in MISSING_RULES:
-        raise ValueError(f"missing must be one of {list(MISSING_RULES)}, got {missing!r}")
-    include = tuple(c for c in COMPONENTS if c not in exclude)
-    if missing == "locf":
-        absent = [c for c in ("patient_id", "day") if c not in daily.columns]
-        if absent:
-            raise DataError(f"daily: missing column(s) {absent} (rule: missing='locf' needs them)")
-
-    need = _needed_columns(daily, include)
-    values = _numeric(daily, dict.fromkeys(c for cols in need.values() for c in cols))
-    scores = _score_components(values, need)
-    matrix = np.column_stack([scores[c] for c in include]) if include else np.empty((len(daily), 0))
-
-    if missing == "locf":
-        matrix = _locf(matrix, daily["patient_id"], daily["day"])
-    absent = np.isnan(matrix)
-    if missing in ("normal", "locf"):
-        matrix = np.where(absent, 0.0, matrix)
-        absent = np.zeros_like(absent)
-    total = matrix.sum(axis=1)
-    total_absent = absent.any(axis=1)
-
-    # The one copy of the input (copy() is a block memcpy, cheaper than drop()'s take);
-    # columns are then added to it.
-    stale = [c for c in daily.columns if str(c).startswith("sofa_")]
-    out = daily.drop(columns=stale) if stale else daily.copy()
-    ints = np.where(absent, 0, matrix).astype(np.int8)
-    for j, comp in enumerate(include):
-        out[f"sofa_{comp}"] = pd.arrays.IntegerArray(ints[:, j].copy(), absent[:, j].copy())
-    total = np.where(total_absent, 0, total).astype(np.int8)
-    out["sofa_total"] = pd.arrays.IntegerArray(total, total_absent)
-    return out
+    scores, (total, total_absent) = daily_scores(
+        daily, version=version, exclude=exclude, missing=missing
+    )
+    # One copy of each input column, into a frame built from columns (pandas would copy a
+    # table of many single-column blocks by consolidating it first, several times slower).
+    columns: dict[str, object] = {}
+    for c in daily.columns:
+        if not str(c).startswith("sofa_"):
+            col = daily[c]
+            columns[c] = (
+                col.array.copy()
+                if not isinstance(col.dtype, np.dtype)
+                else (col.to_numpy(copy=True))
+            )
+    for comp, (score, absent) in scores.items():
+        columns[f"sofa_{comp}"] = pd.arrays.IntegerArray(score, absent)
+    columns["sofa_total"] = pd.arrays.IntegerArray(total, total_absent)
+    return pd.DataFrame(columns, index=daily.index, copy=False)
