@@ -171,3 +171,25 @@ def test_shipped_specs_say_what_each_assumption_concerns(trial):
     assert spec.primary in spec.endpoints
     for a in spec.assumptions:
         assert a["concerns"], a["id"]
+
+
+def test_the_reanalysis_keys_are_checked_too(tmp_path):
+    # [wins] levels are checked by the hierarchy parser of trialkit.stats.wins; mcid and
+    # [bayes] by the schema.
+    text = MINIMAL + (
+        "mcid = -1\n"
+        '[wins]\n[[wins.levels]]\ncolumn = "death_day"\nkind = "time"\n'
+        "[bayes]\ntail = 0.7\n"
+    )
+    problems = _problems(tmp_path, text)
+    assert any("[endpoints.death_d60] mcid: must be 0 < value" in p for p in problems)
+    assert any("[[wins.levels]]: hierarchy level 1: a time level needs a numeric 'horizon'" in p
+               for p in problems)  # fmt: skip
+    assert any("[bayes] tail: must be 0 < value < 0.5" in p for p in problems)
+
+
+@pytest.mark.parametrize("trial", ["imicro", "combat_shine"])
+def test_shipped_specs_state_a_hierarchy_and_mcids(trial):
+    spec = load_spec(trial)
+    assert spec.wins["levels"][0]["kind"] == "time"
+    assert all("mcid" in spec.endpoints[e] for e in spec.with_rule("dead_by"))

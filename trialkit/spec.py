@@ -28,11 +28,11 @@ SPEC_DIR = Path(__file__).parent / "specs"
 #: What an assumption or a piece of commentary may concern besides an endpoint id or an extra
 #: table: the analysis population, the SOFA score, the design (sample size) and its interim,
 #: the sensitivity analyses of a rule, the data themselves.
-TOPICS = ("population", "sofa", "design", "interim", "sensitivity", "data")
+TOPICS = ("population", "sofa", "design", "interim", "sensitivity", "estimands", "bayes", "data")
 
 #: Keys of an ``[endpoints.<id>]`` table that describe the endpoint; every other key is an
 #: option of its rule (a keyword of the function in :mod:`trialkit.endpoints`).
-ENDPOINT_META = ("rule", "label", "population", "analysis", "covariates", "factors")
+ENDPOINT_META = ("rule", "label", "population", "analysis", "covariates", "factors", "mcid")
 
 #: How an endpoint is compared between the arms, when the spec says (``analysis = ...``).
 ANALYSES = ("hodges_lehmann", "adjusted_mean_difference")
@@ -80,6 +80,12 @@ class Spec:
         Extra tables this trial brings: name -> file name in the data folder.
     design : dict
         Design inputs (sample size, interim).
+    wins : dict
+        The hierarchy of a win-statistics analysis (``levels``, as
+        :func:`trialkit.stats.win_statistics` takes them) and its ``strata``.
+    bayes : dict
+        Options of the Bayesian reading (``tail``, ``vague_sd``); each endpoint's ``mcid``
+        sits in its own table.
     assumptions : list of dict
         ``{"id", "text", "concerns"}`` for every choice the sources do not publish;
         ``concerns`` lists the endpoint ids, tables or topics (:data:`TOPICS`) it bears on.
@@ -108,6 +114,8 @@ class Spec:
     design: dict[str, Any] = field(default_factory=dict)
     assumptions: list[dict[str, Any]] = field(default_factory=list)
     commentary: list[dict[str, Any]] = field(default_factory=list)
+    wins: dict[str, Any] = field(default_factory=dict)
+    bayes: dict[str, Any] = field(default_factory=dict)
     primary: str | None = None
     table_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -280,6 +288,8 @@ def load_spec(trial: str | Path | Mapping[str, Any]) -> Spec:
         design=dict(raw.get("design", {})),
         assumptions=[dict(a) for a in raw.get("assumptions", [])],
         commentary=[dict(c) for c in raw.get("commentary", [])],
+        wins=dict(raw.get("wins", {})),
+        bayes=dict(raw.get("bayes", {})),
         primary=t.get("primary"),
         table_options=table_options,
         raw=raw,
@@ -438,9 +448,19 @@ NOTE_KEYS: dict[str, tuple[Check, bool]] = {
     "concerns": (_list_of(_nonempty), True),
 }
 
+WINS_KEYS: dict[str, tuple[Check, bool]] = {
+    "strata": (_nonempty, False),
+    "levels": (_list_of(lambda v: "" if isinstance(v, dict) else "must be a table"), True),
+}
+
+BAYES_KEYS: dict[str, tuple[Check, bool]] = {
+    "tail": (_number(0, 0.5, open_=True), False),
+    "vague_sd": (_number(0, open_=True), False),
+}
+
 SECTIONS = (
-    "trial", "populations", "sofa", "tables", "endpoints", "design", "assumptions",
-    "commentary",
+    "trial", "populations", "sofa", "tables", "endpoints", "design", "wins", "bayes",
+    "assumptions", "commentary",
 )  # fmt: skip
 
 
@@ -514,6 +534,9 @@ def _endpoints(
         "analysis": (_one_of(ANALYSES), False),
         "covariates": (_list_of(_nonempty), False),
         "factors": (_list_of(_nonempty), False),
+        # the minimal clinically important difference, on the endpoint's comparison scale
+        # (a risk ratio for deaths, points for a score)
+        "mcid": (_number(0, open_=True), False),
     }
     for eid, opts in endpoints.items():
         at = f"{where}[endpoints.{eid}]"
@@ -597,6 +620,16 @@ def check_spec(raw: Mapping[str, Any], origin: str = "<dict>") -> list[str]:
         for i, alt in enumerate(design.get("alternatives", []) or []):
             if isinstance(alt, dict):
                 _keys(alt, ALTERNATIVE_KEYS, f"{where}[[design.alternatives]] {i + 1}", problems)
+    wins = raw.get("wins")
+    if wins is not None and _keys(wins, WINS_KEYS, f"{where}[wins]", problems):
+        from trialkit.stats._hierarchy import parse_hierarchy
+
+        try:
+            parse_hierarchy(wins.get("levels", []))
+        except ValueError as exc:
+            problems.append(f"{where}[[wins.levels]]: {exc}")
+    if "bayes" in raw:
+        _keys(raw["bayes"], BAYES_KEYS, f"{where}[bayes]", problems)
     concerns = set(TOPICS) | set(endpoints) | set(tables)
     for section in ("assumptions", "commentary"):
         items = raw.get(section, [])
