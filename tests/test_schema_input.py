@@ -406,6 +406,21 @@ def small_pieces(monkeypatch):
     monkeypatch.setattr(read, "PIECE_BYTES", 150)
 
 
+def test_parquet_in_pieces_gives_the_frames_of_one_read(folder, monkeypatch):
+    whole = load_trial(folder)
+    to_parquet(folder, "patients", "daily", "events")
+    import trialkit.schema.read as read
+
+    monkeypatch.setattr(read, "PIECE_ROWS", 4)  # 22 daily rows: 6 batches
+    t = loaded(folder)
+    for name in ("patients", "daily", "events"):
+        pd.testing.assert_frame_equal(getattr(t, name), getattr(whole, name))
+    edit_parquet = pq.read_table(folder / "daily.parquet").to_pandas()
+    edit_parquet.loc[13, "fio2"] = 70  # the 14th row: the 4th batch
+    pq.write_table(pa.Table.from_pandas(edit_parquet), folder / "daily.parquet")
+    assert "look like percent" in one(problems(folder), "daily.parquet, column fio2, row 14:")
+
+
 def test_reading_in_pieces_gives_the_frames_of_one_read(folder, monkeypatch):
     whole = load_trial(folder)
     import trialkit.schema.read as read

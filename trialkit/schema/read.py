@@ -54,6 +54,8 @@ from trialkit.schema.source import (
 
 #: Bytes per piece of a large CSV file (read by pyarrow with all threads, then copied).
 PIECE_BYTES = 64 << 20
+#: Rows per piece of a large Parquet file.
+PIECE_ROWS = 1 << 20
 
 _RAGGED = (
     "{n} fields where the header names {k}: a comma inside a value? "
@@ -105,6 +107,19 @@ def read_table(
     """Read one table file into a frame (row positions as index), or None if unreadable."""
     if path.suffix == ".parquet":
         src: Source = Source(path.name, path)
+        try:
+            pf = pq.ParquetFile(path)
+            big = pf.metadata.num_rows > 2 * PIECE_ROWS
+            usable = _parquet_columns_ok(pf.schema_arrow, src, problems)
+        except (pa.ArrowException, OSError) as exc:
+            problems.append(f"{src.file}: cannot be read as Parquet ({exc})")
+            return None, src
+        if not usable:
+            return None, src
+        if big:
+            frame = _read_parquet_in_pieces(path, src, defs, problems)
+            if frame is not None:
+                return frame, src
         table = _read_parquet(path, src, problems)
     else:
         src = CsvSource(path.name, path)
@@ -247,55 +262,96 @@ def _read_csv(
 def _read_csv_in_pieces(
     path: Path, src: Source, defs: Sequence[ColumnDef], names: list[str], problems: list[str]
 ) -> pd.DataFrame | None:
-    """A large valid file read piece by piece (64 MB of whole records each) into blocks.
+    """A large CSV file read piece by piece (64 MB of whole records each) into blocks.
 
     Each piece is read by pyarrow with all threads and copied into the consolidated
     blocks, then freed: the peak is the frame plus one piece being parsed, not the frame
-    plus pyarrow's buffers for the whole file (about twice the Arrow table). Anything
-    unusual (a problem to report, a type that changes between pieces, a blank row) gives
-    None: the caller then reads the file whole, which words every problem.
+    plus pyarrow's buffers for the whole file (about twice the Arrow table).
     """
     first = len(_first_line_bytes(path))
-    declared = {d.name: d for d in defs}
     stripped = [c.strip() for c in names]
     types = _text_types(names, defs)
+    state: dict[str, object] = {}
+
+    def pieces():
+        for piece in record_pieces(path, first, PIECE_BYTES):
+            ragged: list[int] = []
+
+            def invalid(row, ragged=ragged) -> str:
+                ragged.append(row.actual_columns)
+                return "skip"
+
+            state.setdefault("bytes", len(piece))
+            try:
+                table = pacsv.read_csv(
+                    pa.BufferReader(pa.py_buffer(piece)),
+                    read_options=pacsv.ReadOptions(column_names=names),
+                    parse_options=pacsv.ParseOptions(
+                        newlines_in_values=True, invalid_row_handler=invalid
+                    ),
+                    # Later pieces are read as the first was typed (see _fill_blocks).
+                    convert_options=_convert_options(state.get("types", types)),
+                    memory_pool=POOL,
+                )
+            except pa.ArrowInvalid:
+                yield None
+                return
+            del piece
+            POOL.release_unused()
+            yield None if ragged else table.rename_columns(stripped)
+
+    def estimate(first_rows: int) -> int:
+        size = path.stat().st_size - first
+        return int(first_rows * size / max(int(state["bytes"]), 1) * 1.05) + 1024
+
+    def typed(schema: pa.Schema) -> None:
+        state["types"] = dict(zip(names, schema.types, strict=True))
+
+    return _fill_blocks(pieces(), estimate, defs, src, problems, typed=typed, strict=True)
+
+
+def _read_parquet_in_pieces(
+    path: Path, src: Source, defs: Sequence[ColumnDef], problems: list[str]
+) -> pd.DataFrame | None:
+    """A large Parquet file read in batches of 2^20 rows into blocks (as for CSV)."""
+    pf = pq.ParquetFile(path)
+    stripped = [c.strip() for c in pf.schema_arrow.names]
+
+    def pieces():
+        for batch in pf.iter_batches(batch_size=PIECE_ROWS):
+            yield _na_text(pa.Table.from_batches([batch]).rename_columns(stripped))
+
+    rows = pf.metadata.num_rows
+    return _fill_blocks(pieces(), lambda _: rows, defs, src, problems, strict=False)
+
+
+def _fill_blocks(
+    pieces, estimate, defs, src: Source, problems: list[str], *, typed=None, strict: bool
+) -> pd.DataFrame | None:
+    """Tables read piece by piece, cast and copied into one set of blocks, each freed.
+
+    Anything unusual gives None and the caller reads the file whole, which words every
+    problem: a piece that could not be read, a CSV column read as neither number nor
+    text (``strict``: the whole read re-reads it as text), a type that changes from one
+    piece to the next (a missing flag, text in a number column), a blank row.
+    """
+    declared = {d.name: d for d in defs}
     found: list[str] = []  # kept only if every piece reads: the whole read finds them again
     blocks: Blocks | None = None
-    size = path.stat().st_size
-    for piece in record_pieces(path, first, PIECE_BYTES):
-        data, size_0 = pa.py_buffer(piece), len(piece)
-        ragged: list[int] = []
-
-        def invalid(row, ragged=ragged) -> str:
-            ragged.append(row.actual_columns)
-            return "skip"
-
-        try:
-            table = pacsv.read_csv(
-                pa.BufferReader(data),
-                read_options=pacsv.ReadOptions(column_names=names),
-                parse_options=pacsv.ParseOptions(
-                    newlines_in_values=True, invalid_row_handler=invalid
-                ),
-                convert_options=_convert_options(types),
-                memory_pool=POOL,
+    for table in pieces:
+        if table is None or (
+            strict
+            and not all(
+                _is_number_type(t) or _is_text_type(t) or pa.types.is_null(t)
+                for t in table.schema.types
             )
-        except pa.ArrowInvalid:
-            return _whole(src)
-        del data, piece
-        POOL.release_unused()
-        if ragged or not all(
-            _is_number_type(t) or _is_text_type(t) or pa.types.is_null(t)
-            for t in table.schema.types
         ):
             return _whole(src)
-        table = cast_columns(table.rename_columns(stripped), declared)
+        table = cast_columns(table, declared)
         if blocks is None:
-            # Later pieces are read as this one was typed; a piece that differs (a
-            # missing flag, text in a number column) falls back to the whole read.
-            types = dict(zip(names, table.schema.types, strict=True))
-            estimate = int(table.num_rows * (size - first) / max(size_0, 1) * 1.05) + 1024
-            blocks = Blocks(table.schema, estimate)
+            if typed is not None:
+                typed(table.schema)
+            blocks = Blocks(table.schema, estimate(table.num_rows))
         elif table.schema != blocks.schema:
             return _whole(src)
         if blank_rows(table) is not None:
@@ -422,21 +478,28 @@ def _read_parquet(path: Path, src: Source, problems: list[str]) -> pa.Table | No
     except (pa.ArrowException, OSError) as exc:
         problems.append(f"{src.file}: cannot be read as Parquet ({exc})")
         return None
-    names = [c.strip() for c in table.column_names]
+    if not _parquet_columns_ok(table.schema, src, problems):
+        return None
+    return _na_text(table.rename_columns([c.strip() for c in table.column_names]))
+
+
+def _parquet_columns_ok(schema: pa.Schema, src: Source, problems: list[str]) -> bool:
+    names = [c.strip() for c in schema.names]
     repeated = [c for c in dict.fromkeys(names) if names.count(c) > 1]
     for c in repeated:
         problems.append(f"{src.file}, column {c}: named {names.count(c)} times; each column once")
-    nested = [n for n, t in zip(names, table.schema.types, strict=True) if pa.types.is_nested(t)]
+    nested = [n for n, t in zip(names, schema.types, strict=True) if pa.types.is_nested(t)]
     for c in nested:
         problems.append(f"{src.file}, column {c}: a nested column (list, struct or map); "
                         "give one value per cell")  # fmt: skip
-    if repeated or nested:
-        return None
-    table = table.rename_columns(names)
-    # The same missing-value spellings as in a CSV file ("NA" ...) in text columns.
+    return not (repeated or nested)
+
+
+def _na_text(table: pa.Table) -> pa.Table:
+    """The same missing-value spellings as in a CSV file ("NA" ...) in text columns."""
     for i, t in enumerate(table.schema.types):
         if _is_text_type(t) and not pa.types.is_dictionary(t):
             col = table.column(i)
             na = pc.is_in(col, value_set=pa.array(list(NA_VALUES), col.type))
-            table = table.set_column(i, names[i], pc.if_else(na, None, col))
+            table = table.set_column(i, table.column_names[i], pc.if_else(na, None, col))
     return table
