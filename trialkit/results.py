@@ -3,15 +3,47 @@
 A notebook calls :func:`record` once per estimate; each call writes one file
 ``<out_dir>/<trial>/results/<analysis_id>.csv``, so notebooks run in parallel never write
 the same file. :func:`collect` stacks them into ``<out_dir>/<trial>/results.csv``, the
-reconciliation table of the report.
+reconciliation table of the report, and :func:`figure_verdicts` gives each published
+figure one verdict, that of its reproduction.
+
+A published figure is reproduced only when every number printed with it is: its point (the
+estimate, else the median, else the count, else the percentage), the quartiles of a median,
+the CI limits, the count's denominator and percentage, and the P value, each within the
+precision the publication printed it to (:func:`reconcile`).
+
+The columns of ``results.csv`` (:data:`COLUMNS`, in this order; a reader uses the names):
+
+==================== ======================================================================
+``trial``            the spec id
+``analysis_id``      the estimate's id (one file per id)
+``label``            what is estimated, for a reader
+``arm_1, arm_2``     the arms compared (``arm_2`` empty for one arm, both for a total)
+``estimate``         trialkit's point: estimate, median, count or percentage
+``ci_low, ci_high``  trialkit's confidence interval
+``p_value``          trialkit's P value
+``published_*``      the figure's point, CI limits and P (``published_p``)
+``source``           the figure's source, with ``(provisional)``/``(derived)`` flags
+``verdict``          ``agrees``, ``differs`` or ``not published`` (:data:`VERDICTS`)
+``note``             the author's note on the row, as given to :func:`record`
+``published_id``     the published figure compared with (empty: none)
+``kind``             ``reproduction``, ``check`` or ``estimate`` (:data:`KINDS`)
+``why``              the comparison, one clause per number that differs or was not compared
+``q1, q3``           trialkit's quartiles of a median
+``n, percent``       trialkit's denominator and percentage beside a count
+``published_q1`` ... the figure's quartiles, denominator and percentage when printed beside
+``published_percent`` its point (empty when that number *is* the point: see ``published_estimate``)
+==================== ======================================================================
+
+Numbers are written to six significant digits, missing ones as empty cells.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +52,9 @@ import pandas as pd
 
 from trialkit.published import precision
 
-#: The columns of ``results.csv``: the design's, then the verdict, why, and the figure's id.
+#: The columns of ``results.csv``: the design's, then the verdict, the note and the figure's
+#: id, then (appended later, so that the first seventeen keep their place) the row's kind, the
+#: comparison clauses and the numbers printed beside a point.
 COLUMNS = (
     "trial",
     "analysis_id",
@@ -39,7 +73,20 @@ COLUMNS = (
     "verdict",
     "note",
     "published_id",
+    "kind",
+    "why",
+    "q1",
+    "q3",
+    "n",
+    "percent",
+    "published_q1",
+    "published_q3",
+    "published_n",
+    "published_percent",
 )
+#: The numbers a publication prints beside a point ("-4 (IQR -7 to 7)", "48/114 (42%)"), which
+#: :func:`record` takes as keyword arguments and ``results.csv`` keeps in columns of their name.
+PART_KEYS = ("q1", "q3", "n", "percent")
 NUMBER_COLUMNS = (
     "estimate",
     "ci_low",
@@ -49,9 +96,19 @@ NUMBER_COLUMNS = (
     "published_ci_low",
     "published_ci_high",
     "published_p",
+    *PART_KEYS,
+    *(f"published_{k}" for k in PART_KEYS),
 )
 TEXT_COLUMNS = tuple(c for c in COLUMNS if c not in NUMBER_COLUMNS)
+#: Whether the row's numbers agree with its figure (``verdict``).
 VERDICTS = ("agrees", "differs", "not published")
+#: What the row is (``kind``): the published (or prescribed) method recorded against its
+#: figure; another method recorded beside a figure or an estimate (``check=True``); an
+#: estimate with no published figure.
+KINDS = ("reproduction", "check", "estimate")
+#: The verdict of a published figure (:func:`figure_verdicts`): its reproduction's, or
+#: ``not computed`` when no reproduction was recorded.
+FIGURE_VERDICTS = ("agrees", "differs", "not computed")
 
 # Written to six significant digits: enough for any published comparison, and the last
 # bits of floating point (BLAS, platform) never reach the file.
@@ -59,6 +116,10 @@ SIGNIFICANT_DIGITS = 6
 #: What trialkit's ``estimate`` is compared with, the first the figure publishes: a count
 #: figure ("48 (42%)") on its count, a percentage-only figure ("49%") on the percentage.
 POINT_KEYS = ("estimate", "median", "events", "n", "percent")
+# The order in which a figure's numbers are printed, hence compared and named.
+_PRINT_ORDER = ("estimate", "median", "events", "q1", "q3", "ci_low", "ci_high", "n", "percent",
+                "p_value")  # fmt: skip
+_NAMES = {"ci_low": "CI low", "ci_high": "CI high", "p_value": "P", "q1": "Q1", "q3": "Q3"}
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -79,18 +140,38 @@ def reconcile(
     ci_high: float,
     p_value: float,
     figure: Mapping[str, Any] | None,
+    *,
+    q1: float = math.nan,
+    q3: float = math.nan,
+    n: float = math.nan,
+    percent: float = math.nan,
+    check: bool = False,
 ) -> tuple[str, str]:
-    """Compare trialkit's estimate with a published figure, within the figure's rounding.
+    """Compare trialkit's numbers with every number a published figure prints.
 
-    Each published quantity ``q`` among the point (:func:`published_point`: the estimate,
-    else the median, else the count, else the percentage) and the CI limits agrees when
+    Each number ``q`` the figure prints (its point, :func:`published_point`, compared with
+    ``estimate``; ``q1``, ``q3``, ``ci_low``, ``ci_high``, ``n``, ``percent`` and
+    ``p_value``, each compared with trialkit's number of that name) agrees when
 
     .. math:: |q_\\text{trialkit} - q_\\text{published}| \\le r_q / 2
 
-    where :math:`r_q` is the precision of the published number (:func:`precision`: the
-    figure's ``rounding``, else read off the number). The P value is compared the same way
-    only when the figure publishes no estimate or CI (a bare "P = 0.06"), because P values
-    depend on the test and are weak evidence of agreement beside the interval.
+    where :math:`r_q` is the precision the publication printed it to (:func:`precision`: the
+    figure's ``rounding``, else read off the number; a P value is read off the number unless
+    ``rounding`` is a table with a ``p_value`` key). "P = 0.12" thus covers 0.115 to 0.125.
+    Both ends of the interval agree: a publication's rounding rule is not known (0.125
+    prints as 0.12 when rounding half to even, 0.13 when rounding half up), so trialkit
+    gives it the benefit of the doubt on an exact half and on nothing else.
+
+    The figure agrees only when every number it prints agrees. A reproduction
+    (``check=False``) that did not compute one of them (NaN) differs on it. A check
+    (``check=True``: another method than the published one) is compared on the numbers it
+    computed; those it did not are named as not compared, and a check that computed none of
+    them differs.
+
+    ``published.toml`` cannot write an inequality ("P < 0.001"): a figure printed so leaves
+    ``p_value`` out and says it in its ``note``; it is then not compared. A figure that prints
+    a second point beside its first (a median beside an estimate, a count beside a median)
+    cannot be compared on it, because a row records one point: it differs, and says so.
 
     Parameters
     ----------
@@ -98,54 +179,86 @@ def reconcile(
         trialkit's numbers (NaN where not computed).
     figure : mapping or None
         One figure of :func:`trialkit.published.load_published`; None when unpublished.
+    q1, q3 : float
+        trialkit's quartiles, for a figure that prints a median with its IQR.
+    n, percent : float
+        trialkit's denominator and percentage (0-100), for a count printed "48/114 (42%)".
+    check : bool
+        The numbers come from another method than the published one.
 
     Returns
     -------
     verdict : str
-        ``"agrees"``, ``"differs"`` or ``"not published"``.
-    detail : str
-        For ``"differs"``, which numbers differ and by how much; else ``""``.
+        ``"agrees"``, ``"differs"`` or ``"not published"`` (:data:`VERDICTS`).
+    why : str
+        One clause per number that differs or was not compared, in the order a publication
+        prints them, joined by ``"; "``: ``"P 0.131 vs 0.12 published (printed to 0.01)"``,
+        ``"Q3 not computed (7 published)"``; ``""`` when every number agrees.
 
     Raises
     ------
     ValueError
-        The figure publishes no point, CI limit or P value: nothing to compare with.
+        The figure publishes no number: nothing to compare with.
 
     Examples
     --------
-    >>> reconcile(1.0934, 0.8013, 1.4912, float("nan"),
-    ...           {"estimate": 1.08, "ci_low": 0.80, "ci_high": 1.5})
-    ('differs', 'estimate 1.093 vs 1.08 published (rounding 0.01)')
+    I-MICRO's ΔSOFA difference "1 (0 to 3), P = 0.12" (data/imicro/published.toml) against
+    the Hodges-Lehmann shift of its twin, P = 0.1309:
+
+    >>> fig = {"estimate": 1, "ci_low": 0, "ci_high": 3, "p_value": 0.12, "rounding": 1}
+    >>> reconcile(1.0, 0.0, 3.0, 0.130862, fig)
+    ('differs', 'P 0.131 vs 0.12 published (printed to 0.01)')
+    >>> verdict, why = reconcile(1.0, -1.0, 3.0, float("nan"), fig, check=True)  # bootstrap
+    >>> verdict
+    'differs'
+    >>> why.split("; ")
+    ['CI low -1.0 vs 0 published (printed to 1)', 'P not computed (0.12 published), not compared']
     """
     if figure is None:
         return "not published", ""
-    ours = {"estimate": estimate, "ci_low": ci_low, "ci_high": ci_high, "p_value": p_value}
+    ours = {
+        "estimate": estimate, "ci_low": ci_low, "ci_high": ci_high, "p_value": p_value,
+        "q1": q1, "q3": q3, "n": n, "percent": percent,
+    }  # fmt: skip
     point = published_point(figure)
-    pairs = [("estimate", point)] if point else []
-    pairs += [(q, q) for q in ("ci_low", "ci_high") if q in figure]
-    if not pairs and "p_value" in figure:
-        pairs = [("p_value", "p_value")]
-    if not pairs:
+    printed = [k for k in _PRINT_ORDER if k in figure]
+    if not printed:
         raise ValueError(
-            f"the published figure gives none of {', '.join(POINT_KEYS)}, ci_low, ci_high, "
-            "p_value "
+            f"the published figure gives none of {', '.join(_PRINT_ORDER)} "
             f"(it has {', '.join(sorted(figure)) or 'nothing'}): nothing to compare with"
         )
-    differences = []
-    for ours_key, pub_key in pairs:
-        published, step = float(figure[pub_key]), precision(dict(figure), pub_key)
-        value = float(ours[ours_key])
+    clauses, differs, compared = [], False, 0
+    for key in printed:
+        published, step = float(figure[key]), precision(dict(figure), key)
+        name = _NAMES.get(key, key)
+        shown = _format(published, step, extra=0)
+        if key != point and key not in ours:
+            clauses.append(
+                f"{name} {shown} published beside the {point}: not compared (a row records "
+                "one point)"
+            )
+            differs = True
+            continue
+        value = float(ours["estimate" if key == point else key])
+        if math.isnan(value):
+            if check:
+                clauses.append(f"{name} not computed ({shown} published), not compared")
+            else:
+                clauses.append(f"{name} not computed ({shown} published)")
+                differs = True
+            continue
+        compared += 1
         # A relative slack of 1e-9 keeps exact half-steps (1.085 vs 1.08) on the agreeing side
         # despite binary floating point.
-        if math.isnan(value) or abs(value - published) > step / 2 * (1 + 1e-9):
-            shown = "not computed" if math.isnan(value) else _format(value, step)
-            differences.append(
-                f"{pub_key} {shown} vs {_format(published, step, extra=0)} published "
-                f"(rounding {_format(step, step, extra=0)})"
+        if abs(value - published) > step / 2 * (1 + 1e-9):
+            clauses.append(
+                f"{name} {_format(value, step)} vs {shown} published "
+                f"(printed to {_format(step, step, extra=0)})"
             )
-    if differences:
-        return "differs", "; ".join(differences)
-    return "agrees", ""
+            differs = True
+    if compared == 0:  # a check that computed nothing the figure prints reproduces nothing
+        differs = True
+    return ("differs" if differs else "agrees"), "; ".join(clauses)
 
 
 def record(
@@ -160,6 +273,11 @@ def record(
     published_id: str | None = None,
     published: Mapping[str, Any] | None = None,
     note: str = "",
+    check: bool = False,
+    q1: float | None = None,
+    q3: float | None = None,
+    n: float | None = None,
+    percent: float | None = None,
 ) -> pd.DataFrame:
     """Write one estimate, beside its published figure, to ``out_dir/<trial>/results/``.
 
@@ -180,30 +298,50 @@ def record(
     arm_1, arm_2 : str
         The arms compared (arm 1 vs arm 2), or the arm and ``""`` for a one-arm figure.
     published_id : str, optional
-        The figure of ``published`` this estimate reproduces.
+        The figure of ``published`` this estimate reproduces (or checks).
     published : mapping, optional
         The output of :func:`trialkit.published.load_published` for this trial.
     note : str
-        Why trialkit's number may differ from the published one (the method, the data).
+        The author's note on the row (the method, the data), kept as given; the comparison
+        with the figure goes to ``why``.
+    check : bool
+        The estimate comes from another method than the published (or prescribed) one, a
+        check beside it (a bootstrap CI or a quantile regression beside the Hodges-Lehmann
+        shift, a sensitivity analysis): ``kind`` is ``"check"``, and the index counts the
+        figure by its reproduction only. Default False: the row reproduces its figure.
+    q1, q3 : float, optional
+        trialkit's quartiles, for a figure that prints a median with its IQR.
+    n, percent : float, optional
+        trialkit's denominator and percentage (0-100), for a count printed with them
+        ("48/114 (42%)").
 
     Returns
     -------
     DataFrame
-        The row as written (numbers to six significant digits), with ``verdict`` from
-        :func:`reconcile` and ``note`` = the differences found, then the given note.
+        The row as written (numbers to six significant digits), with the columns
+        :data:`COLUMNS`: ``verdict`` and ``why`` from :func:`reconcile`, ``kind`` from
+        ``check`` and ``published_id``, ``note`` as given.
+
+    Raises
+    ------
+    ValueError
+        An id that is not a safe name, a result that is not one row of numbers, a number
+        given for ``q1``, ``q3``, ``n`` or ``percent`` that is not a number, a published id
+        the figures lack; the message names the analysis and the argument.
 
     Examples
     --------
     >>> import pandas as pd, tempfile
     >>> from trialkit.results import record
     >>> pub = {"sources": {"A": "Legrand 2025"},
-    ...        "figures": {"rr": {"estimate": 1.08, "ci_low": 0.80, "ci_high": 1.5,
-    ...                           "source": "A"}}}
-    >>> rr = pd.DataFrame({"estimate": [1.0934], "ci_low": [0.8013], "ci_high": [1.4912]})
-    >>> row = record(tempfile.mkdtemp(), "imicro", "rr_death_d28", "Death by day 28, RR",
-    ...              rr, arm_1="iloprost", arm_2="placebo", published_id="rr", published=pub)
-    >>> row.loc[0, "verdict"]
-    'differs'
+    ...        "figures": {"delta_sofa_iloprost": {"median": -4, "q1": -7, "q3": 7,
+    ...                                            "rounding": 1, "source": "A"}}}
+    >>> median = pd.DataFrame({"estimate": [-4.0], "ci_low": [None], "ci_high": [None]})
+    >>> row = record(tempfile.mkdtemp(), "imicro", "delta_sofa.median.iloprost",
+    ...              "Change in SOFA to day 7, median, iloprost", median, arm_1="iloprost",
+    ...              arm_2="", published_id="delta_sofa_iloprost", published=pub, q1=-7, q3=6)
+    >>> row.loc[0, ["kind", "verdict", "why"]].tolist()
+    ['reproduction', 'differs', 'Q3 6.0 vs 7 published (printed to 1)']
     """
     for what, name in (("trial", trial), ("analysis_id", analysis_id)):
         if not isinstance(name, str) or not _SAFE_ID.match(name):
@@ -211,7 +349,10 @@ def record(
                 f"{what} {name!r} must start with a letter or digit and contain only "
                 "letters, digits, '_', '.', '-' (it names a folder or file; pass the spec id)"
             )
+    if not isinstance(check, bool | np.bool_):
+        raise ValueError(f"{analysis_id}: check must be True or False, got {check!r}")
     values = _one_row(result, analysis_id)
+    parts = _parts(analysis_id, {"q1": q1, "q3": q3, "n": n, "percent": percent})
     figure, source = None, ""
     if published_id is not None:
         if published is None:
@@ -227,8 +368,9 @@ def record(
             )
         figure = figures[published_id]
         source = _source_text(figure, published.get("sources", {}))
-    verdict, detail = reconcile(*values, figure)
+    verdict, why = reconcile(*values, figure, **parts, check=bool(check))
     fig = figure or {}
+    point = published_point(fig)
     row = {
         "trial": trial,
         "analysis_id": analysis_id,
@@ -236,14 +378,19 @@ def record(
         "arm_1": arm_1,
         "arm_2": arm_2,
         **dict(zip(("estimate", "ci_low", "ci_high", "p_value"), values, strict=True)),
-        "published_estimate": fig.get(published_point(fig) or "", np.nan),
+        "published_estimate": fig.get(point or "", np.nan),
         "published_ci_low": fig.get("ci_low", np.nan),
         "published_ci_high": fig.get("ci_high", np.nan),
         "published_p": fig.get("p_value", np.nan),
         "source": source,
         "verdict": verdict,
-        "note": "; ".join(part for part in (detail, note.strip()) if part),
+        "note": note.strip(),
         "published_id": published_id or "",
+        "kind": "check" if check else ("reproduction" if figure is not None else "estimate"),
+        "why": why,
+        **parts,
+        # The point is in published_estimate already; a part column holds the numbers beside it.
+        **{f"published_{k}": fig[k] if k in fig and k != point else np.nan for k in PART_KEYS},
     }
     frame = pd.DataFrame([row], columns=list(COLUMNS))
     frame[list(NUMBER_COLUMNS)] = _round_significant(frame[list(NUMBER_COLUMNS)].astype(float))
@@ -254,6 +401,61 @@ def record(
     frame.to_csv(tmp, index=False, lineterminator="\n")
     os.replace(tmp, path)
     return frame
+
+
+def figure_verdicts(table: pd.DataFrame, figure_ids: Iterable[str]) -> pd.DataFrame:
+    """One verdict per published figure: that of its reproduction, checks counted apart.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``results.csv`` as :func:`collect` returns it.
+    figure_ids : iterable of str
+        The published figures, in the order to show them (the keys of ``figures``).
+
+    Returns
+    -------
+    DataFrame
+        One row per figure: ``published_id``; ``verdict`` (:data:`FIGURE_VERDICTS`):
+        ``"agrees"`` when every reproduction recorded against it agrees, ``"differs"`` when
+        one differs, ``"not computed"`` when none was recorded (checks alone do not
+        reproduce a figure); ``reproductions`` and ``checks``, the number of rows of each
+        kind; ``analysis_ids``, the reproductions' ids joined by ``", "``. More than one
+        reproduction of a figure means a notebook left a check unmarked (``check=True``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"published_id": ["d", "d", "d"], "kind": ["reproduction", "check",
+    ...     "check"], "verdict": ["differs", "agrees", "differs"], "analysis_id": ["hl", "qr",
+    ...     "boot"]})
+    >>> figure_verdicts(t, ["d", "rr"]).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'published_id': 'd', 'verdict': 'differs', 'reproductions': 1, 'checks': 2,
+      'analysis_ids': 'hl'},
+     {'published_id': 'rr', 'verdict': 'not computed', 'reproductions': 0, 'checks': 0,
+      'analysis_ids': ''}]
+    """
+    missing = [c for c in ("published_id", "kind", "verdict", "analysis_id") if c not in table]
+    if missing:
+        raise ValueError(f"figure_verdicts: the table lacks column(s) {', '.join(missing)}")
+    rows = []
+    for fid in figure_ids:
+        mine = table[table["published_id"] == fid]
+        reproduced = mine[mine["kind"] == "reproduction"]
+        if reproduced.empty:
+            verdict = "not computed"
+        else:
+            verdict = "agrees" if (reproduced["verdict"] == "agrees").all() else "differs"
+        rows.append(
+            {
+                "published_id": fid,
+                "verdict": verdict,
+                "reproductions": len(reproduced),
+                "checks": int((mine["kind"] == "check").sum()),
+                "analysis_ids": ", ".join(reproduced["analysis_id"]),
+            }
+        )
+    columns = ["published_id", "verdict", "reproductions", "checks", "analysis_ids"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def collect(out_dir: str | Path, trial: str) -> pd.DataFrame:
@@ -267,12 +469,18 @@ def collect(out_dir: str | Path, trial: str) -> pd.DataFrame:
     DataFrame
         The table written, with the columns :data:`COLUMNS`.
 
+    Raises
+    ------
+    ValueError
+        A recorded file lacks some of :data:`COLUMNS` (written by another version of
+        trialkit, or not by trialkit): the message names it.
+
     Examples
     --------
     >>> import tempfile
     >>> from trialkit.results import collect
     >>> collect(tempfile.mkdtemp(), "imicro").shape
-    (0, 17)
+    (0, 27)
     """
     folder = Path(out_dir) / trial
     parts = [_read(p) for p in sorted((folder / "results").glob("*.csv"))]
@@ -301,6 +509,19 @@ def _one_row(result: pd.DataFrame, analysis_id: str) -> tuple[float, float, floa
         )
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{analysis_id}: estimate, CI and p_value must be numbers: {exc}") from exc
+
+
+def _parts(analysis_id: str, given: Mapping[str, Any]) -> dict[str, float]:
+    """The numbers printed beside a point, as floats (NaN where not given)."""
+    out = {}
+    for key, value in given.items():
+        if value is None or value is pd.NA:
+            out[key] = math.nan
+        elif isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            raise ValueError(f"{analysis_id}: {key} must be a number, got {value!r}")
+        else:
+            out[key] = float(value)
+    return out
 
 
 def _source_text(figure: Mapping[str, Any], sources: Mapping[str, str]) -> str:
