@@ -259,6 +259,7 @@ def test_assumptions_table_selects_in_order_and_skips_unknown():
 
 
 def test_reconciliation_reads_like_the_paper():
+    # Rows as results.csv held them before kind, why and the parts: still shown.
     rows = pd.DataFrame(
         {
             "label": ["RR", "HL", "median"],
@@ -275,7 +276,7 @@ def test_reconciliation_reads_like_the_paper():
         }
     )
     out = reconciliation(rows)
-    assert out.columns.tolist() == ["label", "trialkit", "published", "verdict", "note"]
+    assert out.columns.tolist() == ["label", "trialkit", "published", "verdict", "why", "note"]
     assert out["trialkit"].tolist() == [
         "1.09 (0.801 to 1.49)",
         "1 (0 to 3) P = 0.131",  # a negative zero is shown without its sign
@@ -283,5 +284,46 @@ def test_reconciliation_reads_like_the_paper():
     ]
     assert out["published"].tolist() == ["1.08 (0.8 to 1.5)", "1 (0 to 3) P = 0.12", "—"]
     assert out["note"].tolist() == ["estimate 1.093 vs 1.08", "", ""]
+    assert out["why"].tolist() == ["", "", ""]
     with pytest.raises(ValueError, match=r"lack column\(s\) \['verdict'\]"):
         reconciliation(rows.drop(columns="verdict"))
+
+
+def test_reconciliation_shows_the_iqr_the_count_parts_and_which_rows_are_checks(tmp_path):
+    # Recorded as notebooks 02 and 03 record the I-MICRO twin (data/imicro/published.toml):
+    # ΔSOFA, iloprost, -4 (IQR -7 to 6) against -4 (-7 to 7); deaths 48/114 (42.1%) against
+    # "48 (42%)"; the bootstrap CI 1 (-1 to 3) beside the published 1 (0 to 3), P = 0.12.
+    from trialkit.results import record
+
+    figures = {
+        "dsofa_ilo": {"median": -4.0, "q1": -7.0, "q3": 7.0, "rounding": 1},
+        "deaths_ilo": {"events": 48, "percent": 42, "rounding": 1},
+        "dsofa_diff": {"estimate": 1, "ci_low": 0, "ci_high": 3, "p_value": 0.12, "rounding": 1},
+    }
+    pub = {"sources": {}, "figures": figures}
+    nan = np.nan
+
+    def keep(aid, est, low, high, fid, p=nan, **kw):
+        frame = pd.DataFrame({"estimate": [est], "ci_low": [low], "ci_high": [high],
+                              "p_value": [p]})  # fmt: skip
+        return record(tmp_path, "imicro", aid, aid, frame, arm_1="iloprost", arm_2="",
+                      published_id=fid, published=pub, **kw)  # fmt: skip
+
+    rows = pd.concat(
+        [
+            keep("median", -4, nan, nan, "dsofa_ilo", q1=-7, q3=6),
+            keep("deaths", 48, nan, nan, "deaths_ilo", n=114, percent=100 * 48 / 114),
+            keep("boot", 1, -1, 3, "dsofa_diff", check=True, note="a check on the HL shift"),
+        ],
+        ignore_index=True,
+    )
+    out = reconciliation(rows)
+    assert out["trialkit"].tolist() == ["-4 (IQR -7 to 6)", "48/114 (42.1%)", "1 (-1 to 3)"]
+    assert out["published"].tolist() == ["-4 (IQR -7 to 7)", "48 (42%)", "1 (0 to 3) P = 0.12"]
+    assert out["verdict"].tolist() == ["differs", "agrees", "check: differs"]
+    assert out["why"].tolist() == [
+        "Q3 6.0 vs 7 published (printed to 1)",
+        "",
+        "CI low -1.0 vs 0 published (printed to 1); P not computed (0.12 published), not compared",
+    ]
+    assert out["note"].tolist() == ["", "", "a check on the HL shift"]

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from trialkit.results import PART_KEYS
 from trialkit.spec import Spec
 
 __all__ = [
@@ -503,14 +504,23 @@ def assumptions_table(spec: Spec, ids: Sequence[str] | None = None) -> pd.DataFr
     return pd.DataFrame({"id": chosen, "assumption": [by_id[i] for i in chosen]})
 
 
-def _estimate_text(est: float, low: float, high: float, p: float, digits: int) -> str:
+def _estimate_text(values: Sequence[float], digits: int) -> str:
+    """``est, low, high, p, q1, q3, n, percent`` as one line: 48/114 (42.1%), -4 (IQR -7 to
+    6), 1 (0 to 3) P = 0.131."""
+    est, low, high, p, q1, q3, n, percent = values
+
     def num(v: float) -> str:
         s = f"{v:.{digits}g}"
         return s.lstrip("-") if float(s) == 0 else s
 
-    parts = []
-    if np.isfinite(est):
-        parts.append(num(est))
+    point = num(est) if np.isfinite(est) else ""
+    if np.isfinite(n):  # a count printed over its denominator: "48/114"
+        point = f"{point}/{num(n)}" if point else num(n)
+    parts = [point] if point else []
+    if np.isfinite(percent):
+        parts.append(f"({num(percent)}%)")
+    if np.isfinite(q1) and np.isfinite(q3):
+        parts.append(f"(IQR {num(q1)} to {num(q3)})")
     if np.isfinite(low) and np.isfinite(high):
         parts.append(f"({num(low)} to {num(high)})")
     if np.isfinite(p):
@@ -526,44 +536,54 @@ def reconciliation(rows: pd.DataFrame, *, digits: int = 3) -> pd.DataFrame:
     rows : DataFrame
         Rows as :func:`trialkit.results.record` returns them (or ``results.csv``):
         ``label, estimate, ci_low, ci_high, p_value``, the ``published_`` counterparts,
-        ``verdict`` and ``note``.
+        ``verdict`` and ``note``; and, where recorded, ``kind``, ``why`` and the numbers
+        printed beside a point (``q1, q3, n, percent`` and their ``published_`` columns).
     digits : int
         Significant digits of the numbers shown.
 
     Returns
     -------
     DataFrame
-        ``label, trialkit, published, verdict, note`` where the two middle columns read
-        ``"1.09 (0.801 to 1.49) P = 0.57"``; parts that are missing are left out, and
-        ``"—"`` stands for nothing at all.
+        ``label, trialkit, published, verdict, why, note`` where the two middle columns
+        read ``"1.09 (0.801 to 1.49) P = 0.57"``, ``"-4 (IQR -7 to 6)"`` or
+        ``"48/114 (42.1%)"``; parts that are missing are left out, and ``"—"`` stands for
+        nothing at all. A check (``kind`` ``"check"``) shows its verdict as
+        ``"check: agrees"``, so that it is not read as a reproduction.
 
     Examples
     --------
     >>> r = pd.DataFrame({"label": ["RR"], "estimate": [1.0934], "ci_low": [0.8013],
     ...     "ci_high": [1.4912], "p_value": [float("nan")], "published_estimate": [1.08],
     ...     "published_ci_low": [0.8], "published_ci_high": [1.5],
-    ...     "published_p": [float("nan")], "verdict": ["differs"], "note": [""]})
-    >>> reconciliation(r).iloc[0].tolist()
-    ['RR', '1.09 (0.801 to 1.49)', '1.08 (0.8 to 1.5)', 'differs', '']
+    ...     "published_p": [float("nan")], "verdict": ["differs"], "note": [""],
+    ...     "why": ["estimate 1.093 vs 1.08 published (printed to 0.01)"]})
+    >>> reconciliation(r).iloc[0, :4].tolist()
+    ['RR', '1.09 (0.801 to 1.49)', '1.08 (0.8 to 1.5)', 'differs']
     """
     needed = ["label", "estimate", "ci_low", "ci_high", "p_value", "verdict", "note"]
     needed += [f"published_{c}" for c in ("estimate", "ci_low", "ci_high", "p")]
     missing = [c for c in needed if c not in rows.columns]
     if missing:
         raise ValueError(f"reconciliation: rows lack column(s) {missing}")
-    num = rows[[c for c in needed if c not in ("label", "verdict", "note")]].astype(float)
-    ours = [
-        _estimate_text(*v, digits)
-        for v in num[["estimate", "ci_low", "ci_high", "p_value"]].itertuples(index=False)
-    ]
+    parts = list(PART_KEYS)
+    our_cols = ["estimate", "ci_low", "ci_high", "p_value", *parts]
     pub_cols = ["published_estimate", "published_ci_low", "published_ci_high", "published_p"]
-    theirs = [_estimate_text(*v, digits) for v in num[pub_cols].itertuples(index=False)]
+    pub_cols += [f"published_{c}" for c in parts]
+    # Rows recorded before the parts existed show without them (reindex: NaN).
+    num = rows.reindex(columns=our_cols + pub_cols).astype(float)
+    ours = [_estimate_text(v, digits) for v in num[our_cols].itertuples(index=False)]
+    theirs = [_estimate_text(v, digits) for v in num[pub_cols].itertuples(index=False)]
+    blank = pd.Series("", index=rows.index)
+    kind = rows["kind"].fillna("") if "kind" in rows.columns else blank
+    verdict = rows["verdict"].where(kind != "check", "check: " + rows["verdict"].astype(str))
+    why = rows["why"].fillna("") if "why" in rows.columns else blank
     return pd.DataFrame(
         {
             "label": rows["label"].to_numpy(),
             "trialkit": ours,
             "published": theirs,
-            "verdict": rows["verdict"].to_numpy(),
+            "verdict": verdict.to_numpy(),
+            "why": why.to_numpy(),
             "note": rows["note"].fillna("").to_numpy(),
         }
     )
