@@ -13,28 +13,31 @@ precision the publication printed it to (:func:`reconcile`).
 
 The columns of ``results.csv`` (:data:`COLUMNS`, in this order; a reader uses the names):
 
-==================== ======================================================================
-``trial``            the spec id
-``analysis_id``      the estimate's id (one file per id)
-``label``            what is estimated, for a reader
-``arm_1, arm_2``     the arms compared (``arm_2`` empty for one arm, both for a total)
-``estimate``         trialkit's point: estimate, median, count or percentage
-``ci_low, ci_high``  trialkit's confidence interval
-``p_value``          trialkit's P value
-``published_*``      the figure's point, CI limits and P (``published_p``)
-``source``           the figure's source, with ``(provisional)``/``(derived)`` flags
-``verdict``          ``agrees``, ``differs`` or ``not published`` (:data:`VERDICTS`)
-``note``             the author's note on the row, as given to :func:`record`
-``published_id``     the published figure compared with (empty: none)
-``kind``             ``reproduction``, ``check`` or ``estimate`` (:data:`KINDS`)
-``why``              the comparison, one clause per number that differs or was not compared
-``q1, q3``           trialkit's quartiles of a median
-``n, percent``       trialkit's denominator and percentage beside a count
-``published_q1`` ... the figure's quartiles, denominator and percentage when printed beside
-``published_percent`` its point (empty when that number *is* the point: see ``published_estimate``)
-==================== ======================================================================
+===================== ======================================================================
+``trial``             the spec id
+``analysis_id``       the estimate's id (one file per id)
+``label``             what is estimated, for a reader
+``arm_1, arm_2``      the arms compared (``arm_2`` empty for one arm, both for a total)
+``estimate``          trialkit's point: estimate, median, count or percentage
+``ci_low, ci_high``   trialkit's confidence interval
+``p_value``           trialkit's P value
+``published_*``       the figure's point, CI limits and P (``published_p``)
+``source``            the figure's source, with ``(provisional)``/``(derived)`` flags
+``verdict``           ``agrees``, ``differs`` or ``not published`` (:data:`VERDICTS`)
+``note``              the author's note on the row, as given to :func:`record`
+``published_id``      the published figure compared with (empty: none)
+``kind``              ``reproduction``, ``check`` or ``estimate`` (:data:`KINDS`)
+``why``               the comparison: one clause per number that differs or was not compared
+``q1, q3``            trialkit's quartiles of a median
+``n, percent``        trialkit's denominator and percentage (0-100) beside a count
+``published_q1, _q3`` the figure's quartiles, printed beside its median
+``published_n``       the figure's denominator, printed beside its count
+``published_percent`` the figure's percentage, printed beside its count
+===================== ======================================================================
 
-Numbers are written to six significant digits, missing ones as empty cells.
+A ``published_`` part is empty when the figure does not print it, or when it is the figure's
+point (then it is in ``published_estimate``: "15%" has ``published_estimate`` 15). Numbers
+are written to six significant digits, missing ones as empty cells.
 """
 
 from __future__ import annotations
