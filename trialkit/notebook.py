@@ -61,9 +61,13 @@ def _markdown(text: str) -> None:
 class Recorder:
     """Record estimates of one trial in ``out_dir`` beside the published figures.
 
-    Call it as ``keep(analysis_id, label, result, published_id=None, note="", arms=None)``;
-    it writes the row with :func:`trialkit.results.record` and returns it as
-    :func:`trialkit.tables.reconciliation` shows it.
+    Call it as ``keep(analysis_id, label, result, published_id=None, note="", arms=None,
+    check=False, q1=None, q3=None, n=None, percent=None)``; it writes the row with
+    :func:`trialkit.results.record` and returns it as :func:`trialkit.tables.reconciliation`
+    shows it. ``check=True`` marks a row computed by another method than the published one
+    (a check beside the reproduction, not a reproduction); ``q1``/``q3`` (a median's
+    quartiles) and ``n``/``percent`` (a count's denominator and percentage) are compared with
+    the figure's when it prints them.
 
     Parameters
     ----------
@@ -108,6 +112,12 @@ class Recorder:
         published_id: str | None = None,
         note: str = "",
         arms: tuple[str, str] | None = None,
+        *,
+        check: bool = False,
+        q1: float | None = None,
+        q3: float | None = None,
+        n: float | None = None,
+        percent: float | None = None,
     ) -> pd.DataFrame:
         if not isinstance(result, pd.DataFrame):  # a count, or a summary of one arm
             result = pd.DataFrame(
@@ -127,6 +137,11 @@ class Recorder:
             published_id=published_id,
             published=self.published,
             note=note,
+            check=check,
+            q1=q1,
+            q3=q3,
+            n=n,
+            percent=percent,
         )
         return tables.reconciliation(row)
 
