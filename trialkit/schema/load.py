@@ -59,8 +59,9 @@ def _finish(df: pd.DataFrame, defs: Sequence[ColumnDef]) -> pd.DataFrame:
         s = out[d.name]
         if d.kind == "day" and s.dtype != "Int64":
             if s.dtype == np.int64:  # no missing day: wrap the values, no copy
-                s = pd.arrays.IntegerArray(s.to_numpy(), np.zeros(len(s), dtype=bool))
-            out[d.name] = pd.array(s, dtype="Int64")
+                out[d.name] = pd.arrays.IntegerArray(s.to_numpy(), np.zeros(len(s), dtype=bool))
+            else:
+                out[d.name] = pd.array(s, dtype="Int64")
         elif d.kind == "flag" and s.dtype != np.int64:
             out[d.name] = s.astype("int64")
         elif d.kind == "number" and s.dtype != np.float64:
