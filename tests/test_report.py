@@ -277,11 +277,16 @@ def test_cli_report_runs_the_notebooks_and_writes_the_report(tmp_path, data_dir,
     assert list(verdicts) == ["hl_delta_sofa", "rd_death_d28", "rr_death_d28"]
     assert ",agrees," in verdicts["hl_delta_sofa"]
     assert ",not published," in verdicts["rd_death_d28"]
-    assert ",differs,estimate 1.093 vs 1.08 published (rounding 0.01)" in verdicts["rr_death_d28"]
+    assert (
+        ",differs,crude log-Wald RR from the counts,rr_death_d28,reproduction,"
+        "estimate 1.093 vs 1.08 published (printed to 0.01),"
+    ) in verdicts["rr_death_d28"]
 
     page = (out / "index.html").read_text()
-    assert page.index("Reconciliation with the publications") < page.index("I-MICRO: analyses")
-    assert "3 published figure(s): 1 agrees, 1 differs, 1 not computed." in page
+    # per trial: the headline, then the analyses, then the reconciliation
+    assert page.index('id="imicro-analyses"') < page.index('id="imicro-reconciliation"')
+    assert '<a href="#imicro-analyses">' in page  # the contents bar
+    assert "3 published figure(s): 1 agrees, 1 differs, 1 not computed; 0 check(s)" in page
     assert "1.093 (0.80 to 1.49), P = 0.574" in page  # trialkit's, beside 1.08 (0.8 to 1.5)
     assert '<a href="imicro/10_records.html">' in page
     assert "not applicable: the spec has no design.interim_n" in page

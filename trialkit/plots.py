@@ -652,3 +652,57 @@ def forest(
     ax.grid(axis="x", color="0.9")
     fig.tight_layout()
     return fig
+
+
+VERDICT_COLOURS = {"agrees": "#2e7d32", "differs": "#d9730d"}
+
+
+def reconciliation_plot(rows: pd.DataFrame) -> Figure:
+    """Every published interval beside trialkit's reproduction, each on its own scale.
+
+    One small panel per published figure: the published estimate and interval (grey, upper
+    line) and trialkit's (coloured by verdict: green agrees, orange differs, lower line), on
+    an axis fitted to both, so that intervals on different scales (a risk ratio, points of
+    SOFA) are each readable.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        ``label, published_estimate, published_ci_low, published_ci_high, estimate, ci_low,
+        ci_high, verdict``, one row per figure.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"label": ["RR"], "published_estimate": [1.08],
+    ...     "published_ci_low": [0.8], "published_ci_high": [1.5], "estimate": [1.09],
+    ...     "ci_low": [0.8], "ci_high": [1.49], "verdict": ["differs"]})
+    >>> len(reconciliation_plot(rows).axes)
+    1
+    """
+    _require(
+        rows,
+        ["label", "published_estimate", "published_ci_low", "published_ci_high", "estimate",
+         "ci_low", "ci_high", "verdict"],
+        "reconciliation_plot",
+    )  # fmt: skip
+    n = len(rows)
+    fig, axes = plt.subplots(n, 1, figsize=(9, 0.75 * n + 0.3), squeeze=False)
+    for ax, r in zip(axes[:, 0], rows.itertuples(), strict=True):
+        colour = VERDICT_COLOURS.get(r.verdict, "0.4")
+        ax.hlines(1, r.published_ci_low, r.published_ci_high, color="0.55", lw=3)
+        ax.plot(r.published_estimate, 1, "o", color="0.35", ms=6)
+        if np.isfinite(r.ci_low) and np.isfinite(r.ci_high):
+            ax.hlines(0, r.ci_low, r.ci_high, color=colour, lw=3)
+        ax.plot(r.estimate, 0, "D", color=colour, ms=6)
+        values = [r.published_ci_low, r.published_ci_high, r.ci_low, r.ci_high, r.estimate]
+        lo, hi = np.nanmin(values), np.nanmax(values)
+        pad = 0.08 * (hi - lo or abs(hi) or 1.0)
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_ylim(-0.7, 1.7)
+        ax.set_yticks([])
+        for side in ("left", "right", "top"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.set_title(textwrap.shorten(str(r.label), 110), loc="left", fontsize=9, pad=2)
+    fig.tight_layout(h_pad=0.4)
+    return fig

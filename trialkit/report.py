@@ -30,33 +30,26 @@ What the report promises:
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
 import signal
 import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from tqdm import tqdm
 
 from trialkit import parameters as params
-from trialkit.published import (
-    describe_figure,
-    format_interval,
-    format_number,
-    load_published,
-    precision,
-)
+from trialkit.frontpage import render_index
+from trialkit.published import load_published
 from trialkit.resources import bundled_data
 from trialkit.resources import notebooks_dir as bundled_notebooks
-from trialkit.results import collect, published_point
+from trialkit.results import collect
 from trialkit.schema import DataError
 from trialkit.spec import Spec, SpecError, available, load_spec
 
@@ -695,239 +688,3 @@ def _exporter() -> Any:
             embed_images=True,
         )
     return _local.exporter
-
-
-# --- the index page -------------------------------------------------------------------
-
-_CSS = """
-body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-       max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: #1b1b1b; }
-h1 { margin-bottom: .2rem; } h2 { margin-top: 2.5rem; border-bottom: 2px solid #ddd; }
-.lead { color: #555; margin-top: 0; }
-table { border-collapse: collapse; width: 100%; margin: .8rem 0 1.5rem; font-size: .92rem; }
-th, td { border-bottom: 1px solid #e2e2e2; padding: .45rem .6rem; text-align: left;
-         vertical-align: top; }
-th { background: #f4f4f4; position: sticky; top: 0; }
-td { overflow-wrap: anywhere; }  /* long ids and notes wrap instead of widening the page */
-td.num { font-variant-numeric: tabular-nums; white-space: nowrap; overflow-wrap: normal; }
-.verdict { font-weight: 600; padding: .1rem .45rem; border-radius: .3rem; white-space: nowrap; }
-.v-agrees { background: #dcf2dc; color: #14532d; }
-.v-differs { background: #ffe3c2; color: #7a3300; }
-.v-not-published, .v-not-computed { background: #ececec; color: #444; }
-.st-failed { color: #a00; font-weight: 600; } .st-ok { color: #14532d; }
-.muted { color: #666; font-size: .9rem; }
-.problems { background: #fff4f4; border-left: 4px solid #a00; padding: .5rem 1rem; }
-.warnings { background: #fffbea; border-left: 4px solid #b58900; padding: .5rem 1rem; }
-pre.error { white-space: pre-wrap; background: #fff4f4; padding: .5rem; border-radius: .3rem; }
-dt { font-weight: 600; margin-top: .6rem; } dd { margin-left: 1rem; }
-"""
-
-
-def render_index(
-    runs: list[TrialRun],
-    notebooks: list[Notebook],
-    outcomes: list[Outcome],
-    tables: Mapping[str, pd.DataFrame],
-    notebooks_dir: Path,
-    parameters: Mapping[str, Any] | None = None,
-    problems: Iterable[str] = (),
-) -> str:
-    """The report's front page: problems and reconciliation first, then analyses and
-    assumptions. Every text from a user's files is escaped."""
-    e = html.escape
-    overrides = ", ".join(f"{k} = {v!r}" for k, v in (parameters or {}).items())
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>trialkit report</title>",
-        f"<style>{_CSS}</style></head><body>",
-        "<h1>trialkit report</h1>",
-        '<p class="lead">The prespecified analyses re-run from the patient-level data. '
-        "Each published figure stands beside trialkit's estimate; <em>agrees</em> means "
-        "within the rounding of the publication.</p>",
-    ]
-    failed = [o for o in outcomes if o.error]
-    problems = list(problems) + [o.message for o in failed]
-    if problems:
-        parts.append('<div class="problems"><p><strong>This report is incomplete.</strong></p><ul>')
-        parts += [f"<li>{e(p)}</li>" for p in problems]
-        parts.append("</ul></div>")
-    if overrides:
-        # A sensitivity run must not pass for the prespecified one.
-        parts.append(
-            "<p><strong>Parameters changed for this run</strong> (in every notebook that "
-            f"declares them): <code>{e(overrides)}</code>.</p>"
-        )
-    for run in runs:
-        if run.warnings:
-            parts.append(
-                f'<div class="warnings"><p><strong>{e(run.spec.name)}: what the data checks '
-                "found (warnings, not errors)</strong></p><ul>"
-            )
-            parts += [f"<li>{e(w)}</li>" for w in run.warnings]
-            parts.append("</ul></div>")
-    if not runs:
-        parts.append(
-            "<p><strong>No trial to report.</strong> No shipped spec ("
-            + e(", ".join(available()))
-            + ") has a bundled data folder; pass <code>--data DIR</code>.</p>"
-        )
-
-    parts.append("<h2>Reconciliation with the publications</h2>")
-    for run in runs:
-        parts += _reconciliation(run, tables[run.spec.id])
-
-    for run in runs:
-        spec = run.spec
-        parts.append(f'<h2 id="{e(spec.id)}">{e(spec.name)}: analyses</h2>')
-        parts.append(
-            f'<p class="lead">{e(spec.title)}{". " if spec.title else ""}Data folder: '
-            f"<code>{e(run.data_dir.name)}/</code>.</p>"
-        )
-        mine = [o for o in outcomes if o.run is run]
-        if mine:
-            parts.append("<table><tr><th>Notebook</th><th>Status</th></tr>")
-            for o in mine:
-                parts.append(_analysis_row(o))
-            parts.append("</table>")
-        else:
-            parts.append('<p class="muted">No analysis notebooks.</p>')
-        parts.append(
-            f'<p>Every estimate, beside its published figure: <a href="{e(spec.id)}/results.csv">'
-            f"{e(spec.id)}/results.csv</a>.</p>"
-        )
-        parts.append(f"<h3>Assumptions of the {e(spec.name)} spec</h3>")
-        if spec.assumptions:
-            parts.append("<dl>")
-            for a in spec.assumptions:
-                concerns = ", ".join(a.get("concerns", []))
-                parts.append(
-                    f"<dt>{e(a.get('id', ''))} <span class='muted'>({e(concerns)})</span></dt>"
-                    f"<dd>{e(a.get('text', ''))}</dd>"
-                )
-            parts.append("</dl>")
-        else:
-            parts.append('<p class="muted">The spec states no assumptions.</p>')
-
-    parts.append(
-        '<p class="muted">Generated by <code>trialkit report</code> from the notebooks in '
-        f"<code>{e(notebooks_dir.name)}/</code>. Each analysis page is a self-contained HTML "
-        "file (figures embedded); the executed notebook sits beside it.</p>"
-    )
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
-
-
-def _reconciliation(run: TrialRun, table: pd.DataFrame) -> list[str]:
-    e = html.escape
-    figures = run.published["figures"]
-    sources = run.published["sources"]
-    out = [f"<h3>{e(run.spec.name)}</h3>"]
-    if not figures:
-        out.append(
-            '<p class="muted">No published figures (no <code>published.toml</code> in the '
-            "data folder).</p>"
-        )
-    else:
-        verdicts = [
-            v
-            for fid in figures
-            for v in (list(table.loc[table["published_id"] == fid, "verdict"]) or ["not computed"])
-        ]
-        counts = ", ".join(
-            f"{verdicts.count(v)} {v}"
-            for v in ("agrees", "differs", "not computed")
-            if verdicts.count(v)
-        )
-        out.append(f"<p>{len(figures)} published figure(s): {e(counts)}.</p>")
-        out.append(
-            "<table><tr><th>Published figure</th><th>Published</th><th>trialkit</th>"
-            "<th>Verdict</th><th>Why it differs / note</th><th>Source</th></tr>"
-        )
-        for fid, fig in figures.items():
-            rows = table[table["published_id"] == fid]
-            label = fig.get("label", fid)
-            published = e(describe_figure(fig))
-            flags = [f for f in ("provisional", "derived") if fig.get(f)]
-            source = e(fig.get("source", "")) + "".join(
-                f'<br><span class="muted">{f}</span>' for f in flags
-            )
-            fig_note = fig.get("note", "")
-            if rows.empty:
-                out.append(
-                    f"<tr><td>{e(label)}</td><td class='num'>{published}</td><td>—</td>"
-                    f"{_verdict_cell('not computed')}<td>{e(fig_note)}</td>"
-                    f"<td>{source}</td></tr>"
-                )
-            for _, r in rows.iterrows():
-                note = "; ".join(p for p in (r["note"], fig_note) if p)
-                # The trialkit label only where it says more than the published one.
-                sub = r["analysis_id"] + (f": {r['label']}" if r["label"] != label else "")
-                out.append(
-                    f"<tr><td>{e(label)}<br><span class='muted'>{e(sub)}</span></td>"
-                    f"<td class='num'>{published}</td>"
-                    f"<td class='num'>{e(_describe_ours(r, fig))}</td>"
-                    f"{_verdict_cell(r['verdict'])}<td>{e(note)}</td><td>{source}</td></tr>"
-                )
-        out.append("</table>")
-        if sources:
-            out.append('<p class="muted">Sources: ')
-            out.append("; ".join(f"[{e(k)}] {e(v)}" for k, v in sources.items()) + "</p>")
-    unpublished = table[~table["published_id"].isin(list(figures))]
-    if not unpublished.empty:
-        out.append(
-            "<p>Estimates with no published counterpart:</p>"
-            "<table><tr><th>Analysis</th><th>Arms</th><th>trialkit</th><th>Note</th></tr>"
-        )
-        for _, r in unpublished.iterrows():
-            arms = f"{r['arm_1']} vs {r['arm_2']}" if r["arm_2"] else r["arm_1"]
-            out.append(
-                f"<tr><td>{e(r['label'])}<br><span class='muted'>{e(r['analysis_id'])}"
-                f"</span></td><td>{e(arms)}</td><td class='num'>{e(_describe_ours(r, {}))}"
-                f"</td><td>{e(r['note'])}</td></tr>"
-            )
-        out.append("</table>")
-    return out
-
-
-def _analysis_row(o: Outcome) -> str:
-    e = html.escape
-    name = o.notebook.path.name
-    if o.status == "not applicable":
-        return (
-            f"<tr><td>{e(name)}</td><td class='muted'>not applicable: the spec has no "
-            f"{e(', '.join(o.missing))}</td></tr>"
-        )
-    page = f"{o.run.spec.id}/{o.notebook.name}"
-    link = (
-        f'<a href="{e(page)}.html">{e(o.notebook.name)}</a> (<a href="{e(page)}.ipynb">ipynb</a>)'
-    )
-    if o.error:
-        return (
-            f"<tr><td>{link}</td><td><span class='st-failed'>failed</span>"
-            f"<pre class='error'>{e(o.error or '')}</pre></td></tr>"
-        )
-    return f"<tr><td>{link}</td><td class='st-ok'>ran</td></tr>"
-
-
-def _verdict_cell(verdict: str) -> str:
-    css = "v-" + verdict.replace(" ", "-")
-    return f"<td><span class='verdict {css}'>{html.escape(verdict)}</span></td>"
-
-
-def _describe_ours(row: pd.Series, fig: Mapping[str, Any]) -> str:
-    """trialkit's numbers, one decimal finer than the publication (so the gap shows)."""
-
-    def num(ours: str, pub: str) -> str:
-        step = precision(dict(fig), pub) / 10 if pub in fig else None
-        if pub in ("events", "n"):
-            step = 1.0  # a count is a count
-        return format_number(row[ours], step)
-
-    return format_interval(
-        num("estimate", published_point(fig) or "estimate"),
-        num("ci_low", "ci_low"),
-        num("ci_high", "ci_high"),
-        num("p_value", "p_value"),
-    )
