@@ -1,23 +1,32 @@
-"""Hodges-Lehmann shift with CI (trialkit vs R ``wilcox.test``) and the bootstrap of a median
-difference.  Prints a table; never asserts on time.
+"""Hodges-Lehmann shift with CI and Wilcoxon p: trialkit against the numpy sort floor and R.
 
-Run: ``.venv/bin/python benchmarks/bench_hodges_lehmann.py [--skip-r] [--max-n 1000000]``
+Rows, per kind of data and size (10^5, 10^6, 10^7 per arm):
 
-Targets (issue 4): at most 1/50 of R's time at 10^5 per arm, under 2 s at 10^6 per arm;
-bootstrap of the median difference, 10,000 resamples at n = 236, under 1 s.  R is timed on the
-same data (written as binary doubles) at 10^4 and 10^5 per arm only: at 10^6 its ``uniroot``
-over repeated ranking of 2 * 10^6 values takes minutes.  Both wall-clock and CPU seconds are
-shown for both (the machine is shared; CPU time is the steadier figure, and the ratio
-uses it).
+* ``trialkit``: :func:`trialkit.stats.hodges_lehmann` (normal approximation, 95% CI);
+* ``sort floor``: one ``numpy.sort`` of the 2n values (the least any rank method does),
+  interleaved with the trialkit runs so that both see the same load on the shared machine;
+* ``R wilcox.test``: ``wilcox.test(x, y, conf.int = TRUE)`` on the same data (written as
+  binary doubles) at 10^5 per arm where ``Rscript`` is installed; at 10^6 its ``uniroot``
+  over repeated ranking of 2 x 10^6 values takes minutes.  The estimate and limits are
+  checked to agree within R's ``tol.root = 1e-4``, the p-value to 1e-6.
+
+``x_floor`` is trialkit's CPU time over the floor's; ``mem_x`` the peak memory allocated
+during the call (tracemalloc) over the inputs' size.  Medians of the repeats (CPU seconds; the
+machine is shared).  Then the bootstrap of a median difference (10,000 resamples, 118 + 118
+patients).  Prints tables; asserts nothing.
+
+Run: ``.venv/bin/python benchmarks/bench_hodges_lehmann.py [--skip-r] [--max-n 10000000]``
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import shutil
 import subprocess
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -42,14 +51,20 @@ def _data(kind: str, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     return rng.integers(0, 20, n).astype(float), rng.integers(0, 19, n).astype(float)
 
 
-def _time_trialkit(x: np.ndarray, y: np.ndarray, repeats: int) -> tuple[float, float, object]:
-    best_wall, best_cpu, res = np.inf, np.inf, None
-    for _ in range(repeats):
-        w0, c0 = time.perf_counter(), time.process_time()
-        res = hodges_lehmann(x, y)
-        best_wall = min(best_wall, time.perf_counter() - w0)
-        best_cpu = min(best_cpu, time.process_time() - c0)
-    return best_wall, best_cpu, res
+def _cpu(f) -> tuple[float, float, object]:
+    gc.collect()
+    c0, w0 = time.process_time(), time.perf_counter()
+    out = f()
+    return time.process_time() - c0, time.perf_counter() - w0, out
+
+
+def _peak_mb(f) -> float:
+    gc.collect()
+    tracemalloc.start()
+    f()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
 
 
 def _time_r(x: np.ndarray, y: np.ndarray, tmp: Path) -> tuple[float, float, list[float]] | None:
@@ -72,43 +87,53 @@ def _time_r(x: np.ndarray, y: np.ndarray, tmp: Path) -> tuple[float, float, list
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-r", action="store_true", help="do not time R")
-    ap.add_argument("--max-n", type=int, default=10**6)
+    ap.add_argument("--max-n", type=float, default=1e7)
+    ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     rng = np.random.default_rng(20261123)
 
-    print("Hodges-Lehmann estimate + 95% CI + Wilcoxon p (normal approximation)")
+    print("Hodges-Lehmann estimate + 95% CI + Wilcoxon p (normal approximation), CPU seconds")
     head = (
-        f"{'data':<11}{'n/arm':>9}{'wall s':>9}{'cpu s':>8}{'R wall':>9}{'R cpu':>8}"
-        f"{'R/tk cpu':>10}{'max |diff| vs R':>17}{'|p - p_R|':>11}"
+        f"{'data':<11}{'n/arm':>12}{'trialkit':>10}{'floor':>8}{'x_floor':>9}{'mem_x':>7}"
+        f"{'R cpu':>9}{'R/tk':>7}{'max |diff| vs R':>17}{'|p - p_R|':>11}"
     )
     print(head)
     print("-" * len(head))
     with tempfile.TemporaryDirectory() as tmpdir:
         for kind in ("continuous", "integer"):
-            for n in (10**4, 10**5, 10**6):
+            for n in (10**5, 10**6, 10**7):
                 if n > args.max_n:
                     continue
                 x, y = _data(kind, n, rng)
-                wall, cpu, res = _time_trialkit(x, y, repeats=3 if n < 10**6 else 2)
-                r_wall, r_cpu, ratio, diff, pdiff = "n/a", "n/a", "", "", ""
+                repeats = args.repeats if n < 10**7 else max(1, args.repeats - 1)
+                hl, floor, res = [], [], None
+                for _ in range(repeats):  # interleaved: both see the same load
+                    c, _, res = _cpu(lambda x=x, y=y: hodges_lehmann(x, y))
+                    hl.append(c)
+                    floor.append(_cpu(lambda x=x, y=y: np.sort(np.concatenate((x, y))))[0])
+                cpu, fl = float(np.median(hl)), float(np.median(floor))
+                mem = _peak_mb(lambda x=x, y=y: hodges_lehmann(x, y)) / (
+                    (x.nbytes + y.nbytes) / 2**20
+                )
+                r_cpu, ratio, diff, pdiff = "n/a", "", "", ""
                 if not args.skip_r and n <= 10**5:
                     got = _time_r(x, y, Path(tmpdir))
                     if got is not None:
-                        secs, cpu_r, (est, lo, hi, p) = got
+                        _, cpu_r, (est, lo, hi, p) = got
                         row = res.iloc[0]
-                        # Estimates and limits agree within R's uniroot tolerance (1e-4).
                         d = max(
                             abs(row["estimate"] - est),
                             abs(row["ci_low"] - lo),
                             abs(row["ci_high"] - hi),
                         )
-                        r_wall, r_cpu = f"{secs:.2f}", f"{cpu_r:.2f}"
-                        ratio, diff = f"{cpu_r / cpu:.0f}x", f"{d:.1e}"
+                        r_cpu, ratio, diff = f"{cpu_r:.2f}", f"{cpu_r / cpu:.0f}x", f"{d:.1e}"
                         pdiff = f"{abs(row['p_value'] - p):.0e}"
                 print(
-                    f"{kind:<11}{n:>9,}{wall:>9.3f}{cpu:>8.3f}{r_wall:>9}{r_cpu:>8}{ratio:>10}"
-                    f"{diff:>17}{pdiff:>11}"
+                    f"{kind:<11}{n:>12,}{cpu:>10.3f}{fl:>8.3f}{cpu / fl:>8.1f}x{mem:>6.1f}x"
+                    f"{r_cpu:>9}{ratio:>7}{diff:>17}{pdiff:>11}",
+                    flush=True,
                 )
+                del x, y, res
 
     print()
     print("Bootstrap CI of the difference in medians, 10,000 resamples, 118 + 118 patients")

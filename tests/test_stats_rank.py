@@ -390,6 +390,21 @@ def test_order_statistics_of_differences_match_full_sort(case, monkeypatch):
 
 
 @pytest.mark.parametrize("case", PAIR_CASES)
+def test_order_statistics_when_rounding_forces_exact_counts(case, monkeypatch):
+    # A band counted by binary search is accepted only if no answer lies within rounding of
+    # its lower pivot; claiming that every answer does forces the exact (fixed-up) count.
+    monkeypatch.setattr(pairwise, "_MATERIALIZE", 5000)
+    monkeypatch.setattr(pairwise, "_ESTIMATE_ROWS", 64)
+    monkeypatch.setattr(pairwise, "_CHUNK", 100)
+    monkeypatch.setattr(PairSums, "_rounding", lambda self, p: math.inf)
+    x, y = _pair_case(case)
+    full = np.sort(np.subtract.outer(x, y).ravel())
+    ks = [5, full.size // 2, full.size // 2 + 1, full.size - 7]
+    got = PairSums(np.sort(x), np.sort(-y)).order_statistics(ks)
+    assert [got[k] for k in ks] == [full[k - 1] for k in ks]
+
+
+@pytest.mark.parametrize("case", PAIR_CASES)
 def test_order_statistics_survive_a_bad_estimate(case, monkeypatch):
     # The estimated count only places the band: with an estimate off by far more than its
     # margin the pass is repeated (and finally bisected) and the result is still exact.
@@ -404,9 +419,12 @@ def test_order_statistics_survive_a_bad_estimate(case, monkeypatch):
     assert [got[k] for k in ks] == [full[k - 1] for k in ks]
 
 
-def test_rank_sum_and_ties_match_the_pooled_ranking():
+@pytest.mark.parametrize("chunk", [7, 1 << 14])
+def test_rank_sum_and_ties_match_the_pooled_ranking(chunk, monkeypatch):
     # R's W from the midranks of the pooled sample (scipy.stats.rankdata) and the pooled tie
-    # term from np.unique, against the binary-search version.
+    # term from np.unique, against the binary-search version (chunk 7: runs of tied values
+    # split between chunks).
+    monkeypatch.setattr(rank, "_CHUNK", chunk)
     rng = np.random.default_rng(3)
     for x, y in [
         (rng.integers(0, 30, 5000) * 1.0, rng.integers(5, 40, 4000) * 1.0),

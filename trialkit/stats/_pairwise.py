@@ -250,12 +250,14 @@ class PairSums:
         return pos
 
     def _pass(
-        self, p: float, strict: bool = False
+        self, p: float, strict: bool = False, exact: bool = True
     ) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
         """``(i0, i1, positions, fronts)`` for consecutive chunks of rows.
 
-        ``positions`` are the exact counts at ``p`` per row, ``fronts`` the sums at those
-        positions (the smallest sum above ``p`` where ``positions < m``).
+        ``positions`` are the exact counts at ``p`` per row (``exact=False``: the binary
+        search's ``#{j: b_j <= p - a_i}``, which can differ for sums within rounding of
+        ``p``), ``fronts`` the sums at those positions (the smallest sum above ``p`` where
+        ``positions < m``).
         """
         av, bv = self.a.values, self.b.values
         n = av.size
@@ -264,7 +266,7 @@ class PairSums:
         side = "left" if strict else "right"
         # Keys p - a_i fall along a chunk: its last row has the smallest key.
         lo, hi = chunk_bounds(bv, p - av[stops - 1], p - av[starts], side)
-        exact = self._exact_at(p)
+        exact = not exact or self._exact_at(p)  # whether to skip the fix-up
         for c in range(starts.size):
             i0, i1 = int(starts[c]), int(stops[c])
             a_rows = av[i0:i1]
@@ -305,13 +307,18 @@ class PairSums:
         c = np.arange(r.size) - np.repeat(np.cumsum(width) - width - col, width)
         return r, c
 
-    def band(self, p: float, t: float) -> tuple[int, np.ndarray | None, np.ndarray | None]:
-        """Exact count of sums ``<= p`` and the sums in ``(p, t]`` with multiplicities.
+    def band(
+        self, p: float, t: float, exact: bool = True
+    ) -> tuple[int, np.ndarray | None, np.ndarray | None]:
+        """Count of sums ``<= p`` and the sums above it up to ``t``, with multiplicities.
 
         One pass over the rows; each chunk's band is read while the chunk is in cache: the
         sums at the rows' positions (computed by the pass), then one column further for
         the rows still at most ``t``, a few times (bands are thin), then a binary search for
         the rare long rows.  The band is None when it would exceed ``_BAND_MAX`` sums.
+        With ``exact=False`` the count is the binary search's (see :meth:`_pass`): the
+        pairs counted have sums at most ``p`` plus a few ulps, the band holds every other
+        pair with a sum at most ``t`` (sums compared exactly).
         """
         av, bv = self.a.values, self.b.values
         m = bv.size
@@ -319,7 +326,7 @@ class PairSums:
         count, size = 0, 0
         values: list[np.ndarray] = []
         mults: list[np.ndarray] = []
-        for i0, i1, pos, front in self._pass(p):
+        for i0, i1, pos, front in self._pass(p, exact=exact):
             count += self._weigh(i0, i1, pos)
             if size > _BAND_MAX:
                 continue
@@ -356,7 +363,10 @@ class PairSums:
     # ------------------------------------------------------------------ order statistics
     def _estimator(self) -> _Estimate:
         if self._estimate is None:
-            self._estimate = _Estimate(self, _ESTIMATE_ROWS)
+            # An estimate searches its rows over all of b, a pass searches short slices: a
+            # row of an estimate costs a few of a pass, so it uses a sixteenth of the rows.
+            rows = min(_ESTIMATE_ROWS, max(1024, self.a.values.size // 16))
+            self._estimate = _Estimate(self, rows)
         return self._estimate
 
     def _sample(self) -> np.ndarray:
@@ -472,19 +482,35 @@ class PairSums:
 
     def _group(self, ranks: list[int], margin: float) -> dict[int, float]:
         k_min, k_max = ranks[0], ranks[-1]
+        exact = False
         for _ in range(_ATTEMPTS):
             # Pivots within a quarter margin of their targets leave 3/4 of it for the error.
             p, t = self._pivots(k_min - margin, k_max + margin, max(1.0, margin / 4))
-            count, values, mult = self.band(p, t)
+            count, values, mult = self.band(p, t, exact=exact)
             if values is None:
                 margin /= 8  # the band was too wide to hold
                 continue
             in_band = values.size if mult is None else int(mult.sum())
             if count < k_min and count + in_band >= k_max:
                 local = _select(values, mult, [k - count for k in ranks])
-                return {k: local[k - count] for k in ranks}
+                # Counted by binary search, a pair within rounding of p may sit on the wrong
+                # side of it; harmless unless an answer is that close (then count exactly,
+                # with the fix-up).  The band's sums are compared with t exactly.
+                if exact or math.isinf(p) or self._exact_at(p):
+                    return {k: local[k - count] for k in ranks}
+                if min(local.values()) > p + self._rounding(p):
+                    return {k: local[k - count] for k in ranks}
+                exact = True
+                continue
             margin *= 8  # the estimate missed by more than the margin
         return {k: self._bisect(k) for k in ranks}
+
+    def _rounding(self, p: float) -> float:
+        """A bound on how far above ``p`` a sum counted by binary search at ``p`` can be."""
+        top = max(abs(self.a.values[0]), abs(self.a.values[-1])) + max(
+            abs(self.b.values[0]), abs(self.b.values[-1])
+        )
+        return 4 * math.ulp(top + abs(p))
 
     def _bisect(self, k: int) -> float:
         """The k-th sum by bisection over the ordered doubles with exact counts (slow, sure)."""

@@ -120,6 +120,7 @@ def _rank_stats(xs: np.ndarray, zs: np.ndarray) -> tuple[int, float]:
     lo, hi = chunk_bounds(zs, -xs[stops - 1], -xs[starts], "right")
     twice_w = 0
     cross_x: list[np.ndarray] = []
+    cross_n: list[np.ndarray] = []
     cross_y: list[np.ndarray] = []
     for c in range(starts.size):
         keys = -xs[starts[c] : stops[c]][::-1]
@@ -129,17 +130,21 @@ def _rank_stats(xs: np.ndarray, zs: np.ndarray) -> tuple[int, float]:
         if tied.size:
             equal = le[tied] - np.searchsorted(zs, keys[tied], side="left")  # #{y == x}
             twice_w += int(equal.sum())
-            cross_x.append(-keys[tied])
-            cross_y.append(equal)
+            # One entry per tied value (keys are sorted): its copies in x and in y.
+            k = keys[tied]
+            first = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+            cross_x.append(-k[first])
+            cross_n.append(np.diff(np.append(first, k.size)))
+            cross_y.append(equal[first])
     vx, cx = _runs(xs)
     vz, cz = _runs(zs)
     vy, cy = -vz[::-1], cz[::-1]
     values, t = [vx, vy], [cx, cy]
     if cross_x:
-        # A value in both samples: its copies in x (rows found) plus its copies in y.
-        cv, first, copies_x = np.unique(
-            np.concatenate(cross_x), return_index=True, return_counts=True
-        )
+        # A value in both samples: its copies in x plus its copies in y (a run of x split by
+        # a chunk boundary appears twice: its copies in x are summed).
+        cv, first, at = np.unique(np.concatenate(cross_x), return_index=True, return_inverse=True)
+        copies_x = np.bincount(at, weights=np.concatenate(cross_n)).astype(np.int64)
         copies_y = np.concatenate(cross_y)[first]
         only_x, only_y = ~np.isin(vx, cv), ~np.isin(vy, cv)
         values = [cv, vx[only_x], vy[only_y]]
