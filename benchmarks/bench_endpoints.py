@@ -1,97 +1,60 @@
-"""SOFA and every I-MICRO endpoint on ~1,000,000 patient-days: time and peak memory.
+"""SOFA and every I-MICRO endpoint on 10^5, 10^6 and 10^7 patient-days: time, memory, scaling.
 
-Generates ~50,000 patients with ICU stays of 1-39 days (mean 20: about 10^6 patient-days),
-runs :func:`trialkit.endpoints.analysis_set` with the I-MICRO spec (daily SOFA, ΔSOFA, mean
-daily SOFA, free days x3, death, days out of ICU, SAE), and beside it a naive per-patient
-``groupby().apply`` of the same rules written row by row in Python. The naive version is run
-on a subsample and scaled up linearly (it is far too slow for the full set); the two are also
-checked to agree on that subsample. Prints a table; asserts nothing about time.
+Data: the I-MICRO twin (:func:`trialkit.simulate.twin`, ``condition=False``) of ~13,000
+patients (~10^5 patient-days), tiled into new patients (ids prefixed by the copy number, so
+they stay sorted as in a written file) to 10^6 and 10^7 patient-days: the frames
+:func:`trialkit.schema.load_trial` returns for such a folder, consolidated blocks.
 
-Run: ``.venv/bin/python benchmarks/bench_endpoints.py [n_patients]``
+Rows, per size (CPU seconds are the median of the repeats; the machine is shared):
+
+* ``sofa()``: the daily SOFA frame (a copy of the table plus seven columns);
+* ``daily.copy()``: the peer for ``sofa()``, copying the table and nothing else;
+* ``analysis_set()``: every endpoint of the I-MICRO spec (daily SOFA, delta SOFA, mean daily
+  SOFA, three free-days counts, death, days out of ICU, serious adverse events);
+* ``naive groupby-apply``: the same rules written patient by patient, row by row, timed on
+  500 patients and scaled to the size (the two are checked to agree on those patients).
+
+``extra_x`` is the peak memory allocated during the call (tracemalloc, which numpy reports
+to) over the daily table's own size.  The last lines fit the scaling exponent ``b`` of
+``time ~ rows^b`` from 10^6 to 10^7 rows and over all sizes.  Prints tables; asserts nothing.
+
+Run: ``.venv/bin/python benchmarks/bench_endpoints.py [--max-rows 10000000] [--repeats 3]``
 """
 
 from __future__ import annotations
 
-import resource
-import sys
+import argparse
+import gc
 import time
 import tracemalloc
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from trialkit.endpoints import analysis_set
 from trialkit.schema import Trial
+from trialkit.simulate import twin
 from trialkit.sofa import sofa
-from trialkit.spec import load_spec
 
 SEED = 20260101
+BASE_PATIENTS = 6600  # per arm: about 10^5 patient-days
 
 
-def generate(n_patients: int, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Synthetic patients, daily rows and events with the columns of the data model."""
-    rng = np.random.default_rng(seed)
-    ids = np.arange(n_patients)
-    stay = rng.integers(1, 40, n_patients)  # ICU days 0..stay-1
-    dies = rng.random(n_patients) < 0.4
-    death_day = np.where(dies, stay - 1 + rng.integers(0, 3, n_patients), np.nan)
-    discharge = np.where(dies & (death_day == stay - 1), np.nan, stay - 1)
-    patients = pd.DataFrame(
-        {
-            "patient_id": ids,
-            "arm": np.where(rng.random(n_patients) < 0.5, "iloprost", "placebo"),
-            "site": rng.integers(1, 20, n_patients).astype(str),
-            "mitt": (rng.random(n_patients) < 0.98).astype(int),
-            "per_protocol": (rng.random(n_patients) < 0.9).astype(int),
-            "age": rng.normal(65, 12, n_patients).round(),
-            "death_day": death_day,
-            "icu_discharge_day": discharge,
-            "last_contact_day": np.where(dies, death_day, 28),
-        }
+def tiled(base: Trial, copies: int) -> Trial:
+    """``copies`` copies of a trial's patients, each copy new patients (ids prefixed)."""
+
+    def renamed(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+        frame = frame.copy()
+        frame["patient_id"] = f"{k:04d}-" + frame["patient_id"].astype(str)
+        return frame
+
+    def stack(frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.concat([renamed(frame, k) for k in range(copies)], ignore_index=True)
+
+    return replace(
+        base, patients=stack(base.patients), daily=stack(base.daily), events=stack(base.events)
     )
-    pid = np.repeat(ids, stay)
-    day = np.arange(len(pid)) - np.repeat(np.cumsum(stay) - stay, stay)
-    n = len(pid)
-
-    def drug(p_given: float, scale: float) -> np.ndarray:
-        dose = rng.exponential(scale, n).clip(0, 8 * scale)
-        return np.where(rng.random(n) < p_given, dose, 0.0).round(3)
-
-    def gappy(x: np.ndarray) -> np.ndarray:
-        return np.where(rng.random(n) < 0.05, np.nan, x)
-
-    daily = pd.DataFrame(
-        {
-            "patient_id": pid,
-            "day": day,
-            "pao2_mmhg": gappy(rng.uniform(50, 300, n).round(1)),
-            "fio2": gappy(rng.uniform(0.21, 1.0, n).round(2)),
-            "mech_vent": (rng.random(n) < 0.5).astype(int),
-            "platelets_10e9_l": gappy(rng.uniform(5, 400, n).round()),
-            "bilirubin_mg_dl": gappy(rng.lognormal(0.2, 0.9, n).clip(0.1, 50).round(1)),
-            "map_mmhg": gappy(rng.normal(72, 10, n).round()),
-            "norepinephrine_ug_kg_min": drug(0.6, 0.15),
-            "epinephrine_ug_kg_min": drug(0.1, 0.1),
-            "dopamine_ug_kg_min": drug(0.05, 6.0),
-            "dobutamine_ug_kg_min": drug(0.1, 4.0),
-            "gcs": gappy(rng.integers(3, 16, n).astype(float)),
-            "creatinine_mg_dl": gappy(rng.lognormal(0.3, 0.6, n).clip(0.2, 20).round(2)),
-            "urine_ml_24h": gappy(rng.uniform(50, 3000, n).round()),
-            "rrt": (rng.random(n) < 0.15).astype(int),
-            "vasopressor": (rng.random(n) < 0.6).astype(int),
-        }
-    )
-    n_events = n_patients // 3
-    events = pd.DataFrame(
-        {
-            "patient_id": rng.integers(0, n_patients, n_events),
-            "day": rng.integers(0, 35, n_events),
-            "term": "event",
-            "serious": (rng.random(n_events) < 0.5).astype(int),
-            "related": (rng.random(n_events) < 0.3).astype(int),
-        }
-    )
-    return patients, daily, events
 
 
 # --- the naive version: one patient at a time, one row at a time --------------------------
@@ -196,21 +159,20 @@ def naive(patients: pd.DataFrame, daily: pd.DataFrame, events: pd.DataFrame) -> 
 # --- measurement ----------------------------------------------------------------------------
 
 
-def timed(f, repeat: int = 3):
-    """Best wall-clock and CPU seconds of ``repeat`` runs, and the result.
-
-    CPU time is shown too because the machine is shared: wall time grows with the load.
-    """
-    wall, cpu, result = np.inf, np.inf, None
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
+def cpu_seconds(f, repeats: int) -> tuple[float, float, object]:
+    """Median CPU and wall seconds of ``repeats`` runs, and the last result."""
+    cpu, wall, result = [], [], None
+    for _ in range(repeats):
+        gc.collect()
+        c0, w0 = time.process_time(), time.perf_counter()
         result = f()
-        wall = min(wall, time.perf_counter() - t0)
-        cpu = min(cpu, time.process_time() - c0)
-    return (wall, cpu), result
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+    return float(np.median(cpu)), float(np.median(wall)), result
 
 
 def peak_mb(f) -> float:
+    gc.collect()
     tracemalloc.start()
     f()
     peak = tracemalloc.get_traced_memory()[1]
@@ -218,53 +180,75 @@ def peak_mb(f) -> float:
     return peak / 2**20
 
 
-def main(n_patients: int = 50_000, n_naive: int = 500) -> None:
-    spec = load_spec("imicro")
-    patients, daily, events = generate(n_patients)
-    trial = Trial(patients=patients, daily=daily, events=events, spec=spec)
-    input_mb = (
-        daily.memory_usage(deep=True).sum() + patients.memory_usage(deep=True).sum()
-    ) / 2**20
+def naive_seconds(trial: Trial, fast: pd.DataFrame, n_patients: int = 500) -> tuple[float, bool]:
+    """CPU seconds of the naive rules on ``n_patients`` patients, and whether they agree."""
+    ids = trial.patients["patient_id"].iloc[:n_patients]
+    sub_p = trial.patients[trial.patients.patient_id.isin(ids)]
+    sub_d = trial.daily[trial.daily.patient_id.isin(ids)]
+    sub_e = trial.events[trial.events.patient_id.isin(ids)]
+    c0 = time.process_time()
+    slow = naive(sub_p, sub_d, sub_e)
+    seconds = time.process_time() - c0
+    got = fast.set_index("patient_id").loc[slow.index, slow.columns]
+    agree = np.allclose(got.to_numpy(float), slow.to_numpy(float), equal_nan=True)
+    return seconds * len(trial.daily) / len(sub_d), agree
 
-    t_sofa, _ = timed(lambda: sofa(daily))
-    t_all, data = timed(lambda: analysis_set(trial))
-    mem_sofa = peak_mb(lambda: sofa(daily))
-    mem_all = peak_mb(lambda: analysis_set(trial))
 
-    sub_ids = patients["patient_id"].iloc[:n_naive]
-    sub_p = patients[patients.patient_id.isin(sub_ids)]
-    sub_d = daily[daily.patient_id.isin(sub_ids)]
-    sub_e = events[events.patient_id.isin(sub_ids)]
-    t_naive_sub, slow = timed(lambda: naive(sub_p, sub_d, sub_e), repeat=1)
-    scale = len(daily) / len(sub_d)
-    fast = data.set_index("patient_id").loc[slow.index, slow.columns]
-    agree = np.allclose(fast.to_numpy(float), slow.to_numpy(float), equal_nan=True)
+def exponent(rows: list[int], seconds: list[float]) -> float:
+    return float(np.polyfit(np.log(rows), np.log(seconds), 1)[0])
 
-    naive_wall, naive_cpu = (t * scale for t in t_naive_sub)
-    rows = [
-        ("sofa() only", len(daily), *t_sofa, mem_sofa, ""),
-        ("analysis_set(), I-MICRO spec", len(daily), *t_all, mem_all, ""),
-        (
-            "naive groupby-apply",
-            len(daily),
-            naive_wall,
-            naive_cpu,
-            np.nan,
-            f"{n_naive} patients ({len(sub_d):,} rows) x {scale:.0f}",
-        ),
-    ]
-    columns = ["what", "patient_days", "wall_s", "cpu_s", "peak_MB", "note"]
-    table = pd.DataFrame(rows, columns=columns)
-    print(f"{n_patients:,} patients, {len(daily):,} patient-days; inputs {input_mb:.0f} MB")
-    print(table.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
-    print(f"speed-up over naive (CPU time): {naive_cpu / t_all[1]:,.0f}x")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10  # kB on Linux
-    print(
-        f"peak_MB: allocated during the call (tracemalloc), inputs excluded; "
-        f"process max RSS {rss:,.0f} MB"
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--max-rows", type=float, default=1e7)
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    base = twin("imicro", SEED, randomized=(BASE_PATIENTS, BASE_PATIENTS), condition=False)
+    copies = [k for k in (1, 10, 100) if k * len(base.daily) <= args.max_rows * 1.05]
+    results = []
+    agree_all = True
+    for k in copies:
+        trial = tiled(base, k)
+        daily = trial.daily
+        rows = len(daily)
+        table_mb = daily.memory_usage(deep=True).sum() / 2**20
+        repeats = args.repeats if k < 100 else max(1, args.repeats - 1)
+        runs = {
+            "sofa()": lambda trial=trial: sofa(trial.daily),
+            "daily.copy() (peer)": lambda trial=trial: trial.daily.copy(),
+            "analysis_set()": lambda trial=trial: analysis_set(trial),
+        }
+        fast = None
+        for what, f in runs.items():
+            cpu, wall, out = cpu_seconds(f, repeats)
+            if what == "analysis_set()":
+                fast = out
+            results.append((what, rows, cpu, wall, peak_mb(f) / table_mb, table_mb))
+            print(f"  {what:<22} {rows:>11,} rows {cpu:7.2f} s CPU {wall:7.2f} s wall", flush=True)
+        naive_cpu, agree = naive_seconds(trial, fast)
+        agree_all &= agree
+        results.append(("naive groupby-apply", rows, naive_cpu, np.nan, np.nan, table_mb))
+        del trial, daily, fast
+    table = pd.DataFrame(
+        results, columns=["what", "patient_days", "cpu_s", "wall_s", "extra_x", "table_MB"]
     )
-    print(f"vectorized and naive agree on the subsample: {agree}")
+    print()
+    print(f"I-MICRO endpoints, twin tiled to each size; median of {args.repeats} runs")
+    print(table.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
+    print()
+    for what in ("sofa()", "daily.copy() (peer)", "analysis_set()"):
+        t = table[table.what == what]
+        if len(t) >= 2:
+            r, c = t.patient_days.tolist(), t.cpu_s.tolist()
+            print(
+                f"scaling exponent of {what}: {exponent(r[-2:], c[-2:]):.2f} "
+                f"({r[-2]:,} -> {r[-1]:,} rows), {exponent(r, c):.2f} over all sizes"
+            )
+    fast_cpu = table[table.what == "analysis_set()"].cpu_s.to_numpy()
+    slow_cpu = table[table.what == "naive groupby-apply"].cpu_s.to_numpy()
+    print(f"speed-up of analysis_set over naive (CPU): {np.median(slow_cpu / fast_cpu):,.0f}x")
+    print(f"vectorized and naive agree on the subsamples: {agree_all}")
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:]))
+    main()
