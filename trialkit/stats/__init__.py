@@ -40,6 +40,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "rmst": ("rmst", "rmst_difference"),
     "survival": ("cox_hazard_ratio", "kaplan_meier", "km_at", "logrank"),
     "truncation": ("survivor_bounds",),
+    "truncation": ("survivor_bounds",),
     "wins": ("Level", "parse_hierarchy", "win_levels", "win_statistics"),
 }
 
