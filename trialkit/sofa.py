@@ -262,6 +262,18 @@ def daily_scores(
     missing under ``missing`` (always False for ``"normal"`` and ``"locf"``).  Arguments as
     :func:`sofa`; ``patient_codes`` (integer codes of ``patient_id``, as
     :mod:`trialkit.endpoints` has them) saves factorizing the ids for ``missing="locf"``.
+
+    The table is read column by column without a copy (numpy-backed columns) and scored in
+    blocks of rows, so that memory beyond the result stays a few megabytes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> day = pd.DataFrame({"platelets_10e9_l": [160.0, 40.0, None]})
+    >>> scores, (total, total_absent) = daily_scores(
+    ...     day, exclude=("resp", "liver", "cardio", "cns", "renal"), missing="na")
+    >>> scores["coag"][0].tolist(), scores["coag"][1].tolist(), total.tolist()
+    ([0, 3, 0], [False, False, True], [0, 3, 0])
     """
     exclude = tuple(exclude)
     if version not in VERSIONS:
