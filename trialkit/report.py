@@ -33,18 +33,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sys
-import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from trialkit import parameters as params
+from trialkit.execute import execute_all
 from trialkit.frontpage import render_index
 from trialkit.published import load_published
 from trialkit.resources import bundled_data
@@ -53,18 +49,8 @@ from trialkit.results import collect
 from trialkit.schema import DataError
 from trialkit.spec import Spec, SpecError, available, load_spec
 
-KERNEL = "python3"
 RESERVED = params.RESERVED
 MARKER = ".trialkit-report"  # marks a folder as a trialkit report that a new run may replace
-
-# nbconvert's lab template, minus the scripts it would fetch from a CDN (require.js for
-# widgets, MathJax, mermaid): the pages must open on a ward computer with no network.
-# Figures are inline PNGs already; CSS is inlined by the template.
-_OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-"""
 
 
 class ReportError(ValueError):
@@ -266,7 +252,7 @@ def _relative(path: Path, cwd: Path) -> str:
 SPEC_COPY = "spec.toml"  # a user's spec, copied beside the pages it produced
 
 
-def _kernel_parameters(run: TrialRun, cwd: Path) -> dict[str, Any]:
+def kernel_parameters(run: TrialRun, cwd: Path) -> dict[str, Any]:
     """``trial``, ``data_dir`` and ``out_dir`` as the kernel (started in ``cwd``, the trial's
     report folder) sees them. A shipped spec is passed by id and its bundled data as None; a
     user's spec is copied into the report folder, so that the pages name no path of it and the
@@ -370,7 +356,7 @@ def run_report(
         with _Staging(out) as stage:
             for run in runs:
                 (stage.path / run.spec.id).mkdir(parents=True, exist_ok=True)
-            _execute_all(todo, stage.path, per_notebook, jobs)
+            execute_all(todo, stage.path, per_notebook, jobs, kernel_parameters)
             tables = {run.spec.id: collect(stage.path, run.spec.id) for run in runs}
             index = render_index(runs, notebooks, outcomes, tables, folder, given, problems)
             (stage.path / "index.html").write_text(index, encoding="utf-8")
@@ -499,192 +485,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-# --- executing notebooks ----------------------------------------------------------------------
-
-_kernels: set[Any] = set()
-_kernels_lock = threading.Lock()
-_copy_lock = threading.Lock()  # two notebooks of one trial start at once: one spec copy
-
-
-def _tracked_kernel_manager() -> type:
-    """A kernel manager that registers itself, so that an interrupt can kill every kernel."""
-    from jupyter_client import AsyncKernelManager
-
-    class Tracked(AsyncKernelManager):
-        async def _async_start_kernel(self, **kw: Any) -> None:
-            with _kernels_lock:
-                _kernels.add(self)
-            await super()._async_start_kernel(**kw)
-
-        async def _async_shutdown_kernel(self, *args: Any, **kw: Any) -> None:
-            try:
-                await super()._async_shutdown_kernel(*args, **kw)
-            finally:
-                with _kernels_lock:
-                    _kernels.discard(self)
-
-    return Tracked
-
-
-def _kill_kernels() -> None:
-    with _kernels_lock:
-        kms = list(_kernels)
-    for km in kms:
-        process = getattr(getattr(km, "provisioner", None), "process", None)
-        if process is not None:
-            try:
-                process.send_signal(signal.SIGKILL)
-            except (OSError, ValueError):
-                pass
-
-
-def _execute_all(
-    todo: list[Outcome], stage: Path, per_notebook: Mapping[str, Mapping[str, Any]], jobs: int
-) -> None:
-    manager = _tracked_kernel_manager()
-    pool = ThreadPoolExecutor(max_workers=jobs)
-    try:
-        with tqdm(total=len(todo), desc="trialkit report", unit="notebook", file=sys.stderr) as bar:
-            futures = [
-                pool.submit(_execute, o, stage, per_notebook.get(o.notebook.name, {}), manager)
-                for o in todo
-            ]
-            for future in as_completed(futures):
-                outcome = future.result()
-                bar.update()
-                if outcome.error:
-                    bar.write(f"FAILED {outcome.run.spec.id}/{outcome.notebook.path.name}")
-    except KeyboardInterrupt:
-        pool.shutdown(wait=False, cancel_futures=True)
-        _kill_kernels()
-        pool.shutdown(wait=True)
-        raise
-    pool.shutdown(wait=True)
-
-
-def _execute(outcome: Outcome, stage: Path, extra: Mapping[str, Any], manager: type) -> Outcome:
-    import papermill as pm
-
-    nb, run = outcome.notebook, outcome.run
-    cwd = stage / run.spec.id
-    target = cwd / f"{nb.name}.ipynb"
-    with _copy_lock:
-        given = {**_kernel_parameters(run, cwd), **extra}
-    try:
-        pm.execute_notebook(
-            nb.path.resolve(),
-            target,
-            parameters=given,
-            kernel_name=KERNEL,
-            # Not papermill's cwd=, which chdirs the whole process (threads would race):
-            # nbclient starts the kernel in the trial's report folder.
-            resources={"metadata": {"path": str(cwd)}},
-            progress_bar=False,
-            kernel_manager_class=manager,
-            # The kernel's own log would tear the progress bar: a TCP warning per start, and
-            # "KeyboardInterrupt caught in kernel" when jupyter_client's shutdown interrupts it
-            # first. A cell's error still reaches the report through papermill.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
-    except pm.PapermillExecutionError as exc:
-        outcome.error = _describe_failure(target, exc)
-    except Exception as exc:  # a dead kernel, an unreadable notebook: say which, go on
-        outcome.error = f"could not run: {type(exc).__name__}: {exc}"
-    if target.exists():
-        outcome.output = target
-        try:
-            make_stable(target, given)
-            render_html(target, target.with_suffix(".html"))
-        except Exception as exc:
-            outcome.error = outcome.error or (
-                f"ran, but the HTML page could not be rendered: {type(exc).__name__}: {exc}"
-            )
-    return outcome
-
-
-def make_stable(notebook: Path, given: Mapping[str, Any] | None = None) -> None:
-    """Make an executed notebook say what this run did and nothing that changes between runs.
-
-    The ``parameters`` cell is rewritten to the values of this run (papermill's separate
-    injected cell, with its random id, is folded into it), so the page shows the parameters
-    it was computed with and not the notebook's defaults; papermill's times and durations,
-    cell execution timestamps and the Python version are removed.
-    """
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    nb.get("metadata", {}).pop("papermill", None)
-    nb.get("metadata", {}).get("language_info", {}).pop("version", None)
-    source = next(
-        ("".join(c.get("source", [])) for c in nb.get("cells", [])
-         if "parameters" in c.get("metadata", {}).get("tags", [])),
-        None,
-    )  # fmt: skip
-    # Fold the injected values into the parameters cell when it declares every one of them.
-    fold = (
-        given is not None
-        and source is not None
-        and set(given) <= set(params.assigned_names(source))
-    )
-    cells = []
-    for i, cell in enumerate(nb.get("cells", [])):
-        meta = cell.get("metadata", {})
-        meta.pop("papermill", None)
-        meta.pop("execution", None)
-        tags = meta.get("tags", [])
-        if "injected-parameters" in tags:
-            if fold:
-                continue
-            cell["id"] = "injected-parameters"
-        if "parameters" in tags and fold:
-            cell["source"] = params.with_values("".join(cell.get("source", [])), given)
-        if not cell.get("id"):
-            cell["id"] = f"cell-{i}"
-        cells.append(cell)
-    nb["cells"] = cells
-    notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _describe_failure(target: Path, exc: Any) -> str:
-    """The failing cell, numbered as in the source notebook, its first line and the error."""
-    index = exc.cell_index
-    # papermill inserts an "injected-parameters" cell; count cells as the author sees them.
-    try:
-        cells = json.loads(target.read_text(encoding="utf-8"))["cells"]
-        injected = [
-            i
-            for i, c in enumerate(cells)
-            if "injected-parameters" in c.get("metadata", {}).get("tags", [])
-        ]
-        if injected and injected[0] < index:
-            index -= 1
-    except (OSError, ValueError, KeyError):
-        pass
-    first = next((line for line in exc.source.splitlines() if line.strip()), "").strip()
-    return f"cell index {index} (`{first}`) raised {exc.ename}: {exc.evalue}"
-
-
-_local = threading.local()
-
-
-def render_html(notebook: Path, html_path: Path) -> None:
-    """Render an executed notebook to one self-contained HTML file (no network needed)."""
-    import nbformat
-
-    body, _ = _exporter().from_notebook_node(nbformat.read(notebook, as_version=4))
-    html_path.write_text(body, encoding="utf-8")
-
-
-def _exporter() -> Any:
-    # Building the exporter (templates, CSS) costs more than a render: one per thread, kept.
-    if not hasattr(_local, "exporter"):
-        from jinja2 import DictLoader
-        from nbconvert import HTMLExporter
-
-        _local.exporter = HTMLExporter(
-            template_name="lab",
-            extra_loaders=[DictLoader({"trialkit_offline.html.j2": _OFFLINE_TEMPLATE})],
-            template_file="trialkit_offline.html.j2",
-            embed_images=True,
-        )
-    return _local.exporter

@@ -1,0 +1,256 @@
+"""Executing the analysis notebooks for ``trialkit report``: papermill with kernels that an
+interrupt can kill, the executed notebook made byte-stable and rendered to an offline page."""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tqdm import tqdm
+
+from trialkit import parameters as params
+
+if TYPE_CHECKING:  # pragma: no cover
+    from trialkit.report import Outcome, TrialRun
+
+KERNEL = "python3"
+
+# nbconvert's lab template, minus the scripts it would fetch from a CDN (require.js for
+# widgets, MathJax, mermaid): the pages must open on a ward computer with no network.
+# Figures are inline PNGs already; CSS is inlined by the template.
+_OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+_kernels: set[Any] = set()
+_kernels_lock = threading.Lock()
+_copy_lock = threading.Lock()  # two notebooks of one trial start at once: one spec copy
+
+
+def _tracked_kernel_manager() -> type:
+    """A kernel manager that registers itself, so that an interrupt can kill every kernel."""
+    from jupyter_client import AsyncKernelManager
+
+    class Tracked(AsyncKernelManager):
+        async def _async_start_kernel(self, **kw: Any) -> None:
+            with _kernels_lock:
+                _kernels.add(self)
+            await super()._async_start_kernel(**kw)
+
+        async def _async_shutdown_kernel(self, *args: Any, **kw: Any) -> None:
+            try:
+                await super()._async_shutdown_kernel(*args, **kw)
+            finally:
+                with _kernels_lock:
+                    _kernels.discard(self)
+
+    return Tracked
+
+
+def _kill_kernels() -> None:
+    with _kernels_lock:
+        kms = list(_kernels)
+    for km in kms:
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None:
+            try:
+                process.send_signal(signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+
+
+def execute_all(
+    todo: list[Outcome],
+    stage: Path,
+    per_notebook: Mapping[str, Mapping[str, Any]],
+    jobs: int,
+    kernel_parameters: Callable[[TrialRun, Path], dict[str, Any]],
+) -> None:
+    """Run each outcome's notebook into ``stage/<trial>/`` (``jobs`` at once), filling in
+    ``outcome.error`` and ``outcome.output``.
+
+    On Ctrl-C nothing queued starts, the running kernels are killed and the interrupt is
+    re-raised at once: the workers are daemon threads, so neither they nor a notebook still
+    being written keep the process alive, and a write into the staging folder the caller then
+    removes fails harmlessly.
+    """
+    manager = _tracked_kernel_manager()
+    waiting: queue.Queue[Outcome | None] = queue.Queue()
+    finished: queue.Queue[Outcome] = queue.Queue()
+    for o in todo:
+        waiting.put(o)
+    cancelled = threading.Event()
+
+    def work() -> None:
+        while not cancelled.is_set():
+            try:
+                outcome = waiting.get_nowait()
+            except queue.Empty:
+                return
+            extra = per_notebook.get(outcome.notebook.name, {})
+            finished.put(_execute(outcome, stage, extra, manager, kernel_parameters, cancelled))
+
+    workers = [threading.Thread(target=work, daemon=True) for _ in range(min(jobs, len(todo)))]
+    for w in workers:
+        w.start()
+    try:
+        with tqdm(total=len(todo), desc="trialkit report", unit="notebook", file=sys.stderr) as bar:
+            for _ in todo:
+                while True:  # a timeout, so that Ctrl-C reaches this thread at once
+                    try:
+                        outcome = finished.get(timeout=0.2)
+                        break
+                    except queue.Empty:
+                        continue
+                bar.update()
+                if outcome.error:
+                    bar.write(f"FAILED {outcome.run.spec.id}/{outcome.notebook.path.name}")
+    except KeyboardInterrupt:
+        cancelled.set()
+        _kill_kernels()
+        raise
+
+
+def _execute(
+    outcome: Outcome,
+    stage: Path,
+    extra: Mapping[str, Any],
+    manager: type,
+    kernel_parameters: Callable[[TrialRun, Path], dict[str, Any]],
+    cancelled: threading.Event,
+) -> Outcome:
+    import papermill as pm
+
+    nb, run = outcome.notebook, outcome.run
+    cwd = stage / run.spec.id
+    target = cwd / f"{nb.name}.ipynb"
+    with _copy_lock:
+        given = {**kernel_parameters(run, cwd), **extra}
+    try:
+        pm.execute_notebook(
+            nb.path.resolve(),
+            target,
+            parameters=given,
+            kernel_name=KERNEL,
+            # Not papermill's cwd=, which chdirs the whole process (threads would race):
+            # nbclient starts the kernel in the trial's report folder.
+            resources={"metadata": {"path": str(cwd)}},
+            progress_bar=False,
+            # Written once at the end, not after every cell: faster, and nothing half-written
+            # lands in the staging folder while a notebook runs.
+            request_save_on_cell_execute=False,
+            kernel_manager_class=manager,
+            # The kernel's own log would tear the progress bar: a TCP warning per start, and
+            # "KeyboardInterrupt caught in kernel" when jupyter_client's shutdown interrupts it
+            # first. A cell's error still reaches the report through papermill.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
+    except pm.PapermillExecutionError as exc:
+        outcome.error = _describe_failure(target, exc)
+    except Exception as exc:  # a dead kernel, an unreadable notebook: say which, go on
+        outcome.error = f"could not run: {type(exc).__name__}: {exc}"
+    if target.exists() and not cancelled.is_set():
+        outcome.output = target
+        try:
+            make_stable(target, given)
+            render_html(target, target.with_suffix(".html"))
+        except Exception as exc:
+            outcome.error = outcome.error or (
+                f"ran, but the HTML page could not be rendered: {type(exc).__name__}: {exc}"
+            )
+    return outcome
+
+
+def make_stable(notebook: Path, given: Mapping[str, Any] | None = None) -> None:
+    """Make an executed notebook say what this run did and nothing that changes between runs.
+
+    The ``parameters`` cell is rewritten to the values of this run (papermill's separate
+    injected cell, with its random id, is folded into it), so the page shows the parameters
+    it was computed with and not the notebook's defaults; papermill's times and durations,
+    cell execution timestamps and the Python version are removed.
+    """
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb.get("metadata", {}).pop("papermill", None)
+    nb.get("metadata", {}).get("language_info", {}).pop("version", None)
+    source = next(
+        ("".join(c.get("source", [])) for c in nb.get("cells", [])
+         if "parameters" in c.get("metadata", {}).get("tags", [])),
+        None,
+    )  # fmt: skip
+    # Fold the injected values into the parameters cell when it declares every one of them.
+    fold = (
+        given is not None
+        and source is not None
+        and set(given) <= set(params.assigned_names(source))
+    )
+    cells = []
+    for i, cell in enumerate(nb.get("cells", [])):
+        meta = cell.get("metadata", {})
+        meta.pop("papermill", None)
+        meta.pop("execution", None)
+        tags = meta.get("tags", [])
+        if "injected-parameters" in tags:
+            if fold:
+                continue
+            cell["id"] = "injected-parameters"
+        if "parameters" in tags and fold:
+            cell["source"] = params.with_values("".join(cell.get("source", [])), given)
+        if not cell.get("id"):
+            cell["id"] = f"cell-{i}"
+        cells.append(cell)
+    nb["cells"] = cells
+    notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _describe_failure(target: Path, exc: Any) -> str:
+    """The failing cell, numbered as in the source notebook, its first line and the error."""
+    index = exc.cell_index
+    # papermill inserts an "injected-parameters" cell; count cells as the author sees them.
+    try:
+        cells = json.loads(target.read_text(encoding="utf-8"))["cells"]
+        injected = [
+            i
+            for i, c in enumerate(cells)
+            if "injected-parameters" in c.get("metadata", {}).get("tags", [])
+        ]
+        if injected and injected[0] < index:
+            index -= 1
+    except (OSError, ValueError, KeyError):
+        pass
+    first = next((line for line in exc.source.splitlines() if line.strip()), "").strip()
+    return f"cell index {index} (`{first}`) raised {exc.ename}: {exc.evalue}"
+
+
+_local = threading.local()
+
+
+def render_html(notebook: Path, html_path: Path) -> None:
+    """Render an executed notebook to one self-contained HTML file (no network needed)."""
+    import nbformat
+
+    body, _ = _exporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    html_path.write_text(body, encoding="utf-8")
+
+
+def _exporter() -> Any:
+    # Building the exporter (templates, CSS) costs more than a render: one per thread, kept.
+    if not hasattr(_local, "exporter"):
+        from jinja2 import DictLoader
+        from nbconvert import HTMLExporter
+
+        _local.exporter = HTMLExporter(
+            template_name="lab",
+            extra_loaders=[DictLoader({"trialkit_offline.html.j2": _OFFLINE_TEMPLATE})],
+            template_file="trialkit_offline.html.j2",
+            embed_images=True,
+        )
+    return _local.exporter
