@@ -28,6 +28,8 @@ IMICRO_NOTEBOOKS = (
     "06_safety",
     "07_sensitivity_death_rule",
     "08_sample_size",
+    "12_estimands",
+    "13_null_trial",
 )
 PARAMETERS = ("trial", "data_dir", "out_dir", "population", "seed")
 
@@ -105,6 +107,8 @@ def test_report_runs_on_a_second_twin_without_code_changes(tmp_path):
         "mean_sofa.hodges_lehmann",
         "sae.fisher",
         "delta_sofa.sensitivity.death_exclude.discharge_exclude",
+        "delta_sofa.estimand.win_ratio",
+        "death_d28.bayes.skeptical",
     ):
         assert expected in ids, expected
     assert set(results["verdict"]) == {"not published"}

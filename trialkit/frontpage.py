@@ -42,8 +42,7 @@ th, td { border-bottom: 1px solid #e2e2e2; padding: .45rem .6rem; text-align: le
 th { background: #f4f4f4; }
 td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.src { white-space: nowrap; }
-.id { font-family: ui-monospace, monospace; font-size: .8rem; color: #666;
-      overflow-wrap: anywhere; }
+.id { font-family: ui-monospace, monospace; font-size: .8rem; color: #666; }
 tr.check td { font-size: .85rem; color: #444; background: #fafafa; }
 .verdict { font-weight: 600; padding: .1rem .45rem; border-radius: .3rem; white-space: nowrap; }
 .v-agrees { background: #dcf2dc; color: #14532d; }
@@ -310,8 +309,7 @@ def _reconciliation(run: TrialRun, table: pd.DataFrame) -> list[str]:
             arms = f"{r['arm_1']} vs {r['arm_2']}" if _text(r, "arm_2") else _text(r, "arm_1")
             kind = "<span class='kind'>check</span>" if _text(r, "kind") == "check" else ""
             out.append(
-                f"<tr><td>{kind}{e(str(r['label']))}<br><span class='id'>"
-                f"{e(str(r['analysis_id']))}</span></td><td>{e(arms)}</td>"
+                f"<tr><td>{kind}{e(str(r['label']))}<br>{_id(r['analysis_id'])}</td><td>{e(arms)}</td>"
                 f"<td class='num'>{e(_describe_ours(r, {}))}</td><td>{e(_text(r, 'note'))}"
                 "</td></tr>"
             )
@@ -339,7 +337,7 @@ def _figure_rows(fid: str, fig: Mapping[str, Any], table: pd.DataFrame, verdict:
     for i, (_, r) in enumerate(reproductions.iterrows()):
         why = _joined(_text(r, "why"), _text(r, "note"))
         out.append(
-            f"<tr><td>{e(label)}<br><span class='id'>{e(str(r['analysis_id']))}</span>"
+            f"<tr><td>{e(label)}<br>{_id(r['analysis_id'])}"
             f"{note if i == 0 else ''}</td><td class='num'>{published}</td>"
             f"<td class='num'>{e(_describe_ours(r, fig))}</td><td>{_verdict_badge(verdict)}"
             f"</td><td>{e(why)}</td><td class='src'>{source}</td></tr>"
@@ -348,7 +346,7 @@ def _figure_rows(fid: str, fig: Mapping[str, Any], table: pd.DataFrame, verdict:
         why = _joined(_text(r, "why"), _text(r, "note"))
         out.append(
             f"<tr class='check'><td><span class='kind'>check</span>{e(str(r['label']))}<br>"
-            f"<span class='id'>{e(str(r['analysis_id']))}</span></td><td></td>"
+            f"{_id(r['analysis_id'])}</td><td></td>"
             f"<td class='num'>{e(_describe_ours(r, fig))}</td><td>"
             f"{_verdict_badge(r['verdict'])}</td><td>{e(why)}</td><td></td></tr>"
         )
@@ -360,7 +358,7 @@ def _analysis_row(o: Outcome) -> str:
     if o.status == "not applicable":
         return (
             f"<tr><td>{e(name)}</td><td class='muted'>not applicable: the spec has no "
-            f"{e(', '.join(o.missing))}</td></tr>"
+            f"{e('; '.join(_requirement_text(m) for m in o.missing))}</td></tr>"
         )
     page = f"{o.run.spec.id}/{o.notebook.name}"
     link = (
@@ -372,6 +370,27 @@ def _analysis_row(o: Outcome) -> str:
             f"<pre class='error'>{e(o.error or '')}</pre></td></tr>"
         )
     return f"<tr><td>{link}</td><td class='st-ok'>ran</td></tr>"
+
+
+def _id(text: object) -> str:
+    """An analysis id that may wrap after its dots and underscores, never inside a word."""
+    escaped = e(str(text))
+    return "<span class='id'>" + escaped.replace(".", ".<wbr>").replace("_", "_<wbr>") + "</span>"
+
+
+def _requirement_text(entry: str) -> str:
+    """A notebook requirement as a reader says it: ``rule:dead_by`` -> ``endpoint with rule
+    dead_by``."""
+    words = []
+    for part in entry.split(" or "):
+        kind, _, name = part.partition(":")
+        if name and kind == "rule":
+            words.append(f"endpoint with rule {name}")
+        elif name and kind == "table":
+            words.append(f"table of kind {name}")
+        else:
+            words.append(part)
+    return " or ".join(words)
 
 
 def _verdict_badge(verdict: str) -> str:

@@ -154,7 +154,9 @@ def missing_requirements(notebook: Notebook, spec: Spec) -> list[str]:
     """Why ``notebook`` does not apply to ``spec`` (empty: it applies)."""
     missing = [r for r in notebook.requires if not _holds(r, spec)]
     if notebook.covers and not any(_holds(c, spec) for c in notebook.covers):
-        missing.append(" or ".join(notebook.covers))
+        either = " or ".join(notebook.covers)
+        if either not in missing:  # a notebook that covers what it requires
+            missing.append(either)
     return missing
 
 
