@@ -91,7 +91,7 @@ def format_table_one(
 
     One row per continuous characteristic (``mean (SD)`` or ``median (IQR)``, printed
     ``median (Q1 to Q3)``); a header row per categorical one and a row per level, indented by
-    :data:`INDENT`, with ``n (%)``. The number of patients of each arm goes to its column
+    ``INDENT``, with ``n (%)``. The number of patients of each arm goes to its column
     header, missing values to a footnote.
 
     Parameters

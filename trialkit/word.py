@@ -138,7 +138,10 @@ def _stable_zip(blob: bytes) -> bytes:
 
 
 def write_docx(path: str | Path, tables: Sequence[pd.DataFrame], *, title: str = "") -> Path:
-    """Write formatted tables (:func:`format_table_one` ...) into one Word document.
+    """Write formatted tables into one Word document.
+
+    The tables are the frames of :func:`trialkit.manuscript.format_table_one`,
+    :func:`~trialkit.manuscript.format_consort` and :func:`~trialkit.manuscript.format_results`.
 
     A4 landscape, one table per page with its title above and its footnotes below, in the
     journals' three-line style (rules above and below the table and under the header), the

@@ -1,10 +1,11 @@
 r"""Prespecified subgroup analyses: the treatment effect within each level of a baseline
 variable, and the test of treatment-by-subgroup interaction.
 
-:func:`subgroup_effects` splits the patients by one variable (a categorical column by its
-levels, a numeric one at ``cut``) and estimates the effect of arm 1 over arm 2 within each
-level with the estimator of the main analysis; :func:`subgroup_table` stacks several
-subgroups under the overall estimate, the frame a forest plot draws.
+:func:`~trialkit.stats.subgroup_effects` splits the patients by one variable (a
+categorical column by its levels, a numeric one at ``cut``) and estimates the effect of arm 1
+over arm 2 within each level with the estimator of the main analysis;
+:func:`~trialkit.stats.subgroup_table` stacks several subgroups under the overall estimate,
+the frame a forest plot draws.
 
 The evidence is the interaction test, not the within-level p-values. A trial is sized for
 its overall effect: within a level the power is lower, so "significant in one subgroup, not
@@ -45,7 +46,7 @@ from trialkit.stats.regression import _complete_rows
 __all__ = ["subgroup_effects", "subgroup_table"]
 
 MEASURES = ("risk_ratio", "mean_difference", "hodges_lehmann")
-#: The label of the overall row of :func:`subgroup_table`.
+#: The label of the overall row of :func:`~trialkit.stats.subgroup_table`.
 OVERALL = "all patients"
 # Without a cut, a numeric column with more distinct values than this is taken for a
 # continuous one that needs a cut, not for a categorical one.
@@ -566,20 +567,20 @@ def subgroup_table(
 
     The frame a subgroup forest plot draws: first the row ``"all patients"`` (every patient
     with an outcome and an arm), then for each subgroup the rows of
-    :func:`subgroup_effects`, in the order given. Each subgroup keeps the patients with a
-    known value of its variable, so its levels may add up to fewer than all patients (a
-    warning counts the others). Read the interaction p-values, not the within-level ones
-    (see :func:`subgroup_effects`, Warnings).
+    :func:`~trialkit.stats.subgroup_effects`, in the order given. Each subgroup keeps the
+    patients with a known value of its variable, so its levels may add up to fewer than all
+    patients (a warning counts the others). Read the interaction p-values, not the within-level ones
+    (see :func:`~trialkit.stats.subgroup_effects`, Warnings).
 
     Parameters
     ----------
     data, outcome, group
-        As :func:`subgroup_effects`.
+        As :func:`~trialkit.stats.subgroup_effects`.
     subgroups : sequence of str or mapping
         Each a column name, or a mapping ``{"column": ..., "cut": ..., "label": ...}``
         (``cut`` and ``label`` optional): the shape of a spec's prespecified subgroups.
     measure, arm_1, conf_level, correction, n_permutations
-        As :func:`subgroup_effects`.
+        As :func:`~trialkit.stats.subgroup_effects`.
     seed : int or numpy.random.Generator, optional
         An int seeds every subgroup's permutations afresh, so a subgroup's row does not
         depend on the others; a Generator is drawn from in turn.
@@ -587,9 +588,9 @@ def subgroup_table(
     Returns
     -------
     pandas.DataFrame
-        The columns of :func:`subgroup_effects`; the overall row has ``subgroup`` and
-        ``level`` ``"all patients"``, empty ``column`` and ``interaction_method`` and NaN
-        interaction columns.
+        The columns of :func:`~trialkit.stats.subgroup_effects`; the overall row has
+        ``subgroup`` and ``level`` ``"all patients"``, empty ``column`` and
+        ``interaction_method`` and NaN interaction columns.
 
     Examples
     --------
