@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 from statsmodels.stats.proportion import proportion_confint
-from tqdm.auto import tqdm
 
 from trialkit.design.group_sequential import boundary_crossing
 from trialkit.design.interim import drift_means
 
+if TYPE_CHECKING:  # pragma: no cover
+    from distributed import Client
+
 __all__ = ["OutcomeGenerator", "normal_outcomes", "simulate_operating_characteristics"]
 
-_CELLS_PER_CHUNK = 4_000_000  # patients simulated at once per arm: bounds memory at ~32 MB
+# Patients simulated at once per arm: the default block bounds memory at ~32 MB.
+_CELLS_PER_CHUNK = 4_000_000
 
 
 class OutcomeGenerator(Protocol):
@@ -99,6 +103,9 @@ def simulate_operating_characteristics(
     n_sims: int = 10_000,
     seed: int | None = None,
     progress: bool = True,
+    client: Client | None = None,
+    trials_per_block: int | None = None,
+    blocks_per_task: int | None = None,
 ) -> pd.DataFrame:
     """Simulate a two-arm, two-stage trial with an interim analysis, under effect scenarios.
 
@@ -106,7 +113,8 @@ def simulate_operating_characteristics(
     futility if Z < ``futility_z``, for efficacy if Z ≥ ``interim_efficacy_z``), and
     otherwise completes ``n_per_arm`` per arm and rejects H0 if Z ≥ ``final_z``. Z is
     the pooled two-sample t statistic mapped to the normal scale through its p-value.
-    All trials of a scenario are drawn at once (in memory-bounded chunks).
+    The trials of a scenario are drawn in blocks (vectorized within a block), in this
+    process or as Dask tasks on ``client``, with the same numbers either way.
 
     Parameters
     ----------
@@ -135,9 +143,23 @@ def simulate_operating_characteristics(
         Trials simulated per scenario.
     seed : int, optional
         Seed; each scenario draws from its own child stream (by position in ``effects``),
-        so the same seed and scenarios give the same results.
+        and each block of trials from its own stream within it (see Notes), so the same
+        seed, scenarios and ``trials_per_block`` give the same results however the work is
+        run.
     progress : bool, default True
         Show a tqdm progress bar.
+    client : distributed.Client, optional
+        Run the blocks as tasks on this Dask client (:func:`trialkit.distributed.open_client`:
+        a local cluster, or a running scheduler); None: in this process.
+    trials_per_block : int, optional
+        Trials drawn at once, each block from its own random stream: part of the simulation's
+        definition, like the seed (another value gives other, equally valid, draws). Default:
+        as many as fit in about 32 MB of outcomes (``4,000,000 // n_per_arm``). An expensive
+        generator (the patient-level twin) wants small blocks, e.g. 25, so that a task takes
+        seconds, not hours, and a cluster has enough tasks to share out.
+    blocks_per_task : int, optional
+        Blocks per Dask task (the chunking): changes how the work is shared out, never the
+        result. Default: about four tasks per worker of ``client``.
 
     Returns
     -------
@@ -153,6 +175,15 @@ def simulate_operating_characteristics(
     -----
     With information fraction t = m/n the analytic counterpart is
     :func:`boundary_crossing` ``([t, 1], [e_1, c], [a_1, c], drift=δ/σ·√(n/2))``.
+
+    Random streams: ``SeedSequence(seed)`` spawns one child per scenario; block 0 of a
+    scenario draws from the scenario's stream itself and block *k* ≥ 1 from that stream's
+    *k*-th spawned child (so that a simulation of one block, any ``n_sims`` up to
+    ``trials_per_block``, gives the numbers it gave before blocks existed). A block's
+    outcomes depend only on (seed, scenario, block); each block returns three whole counts
+    (rejected at the interim, stopped for futility, rejected at the end) and a scenario's
+    counts are their sum, so the result is identical for any number of workers and any
+    ``blocks_per_task`` (``tests/test_distributed.py``).
 
     References
     ----------
@@ -193,34 +224,95 @@ def simulate_operating_characteristics(
     generator = normal_outcomes() if generator is None else generator
     sign = 1.0 if alternative == "greater" else -1.0
     m, n = int(interim_per_arm), int(n_per_arm)
-    chunk = max(1, _CELLS_PER_CHUNK // n)
+    block = max(1, _CELLS_PER_CHUNK // n) if trials_per_block is None else trials_per_block
+    if isinstance(block, bool) or not isinstance(block, int | np.integer) or block < 1:
+        raise ValueError(f"trials_per_block must be a positive integer; got {trials_per_block}")
     streams = np.random.SeedSequence(seed).spawn(effects.size)
-    rows = []
-    with tqdm(total=n_sims * effects.size, disable=not progress, desc="trials") as bar:
-        for effect, stream in zip(effects, streams, strict=True):
-            rng = np.random.default_rng(stream)
-            counts = np.zeros(3)  # rejected at interim, stopped for futility, rejected at end
-            for start in range(0, n_sims, chunk):
-                size = min(chunk, n_sims - start)
-                x, y = generator(rng, float(effect), size, n)
-                if x.shape != (size, n) or y.shape != (size, n):
-                    raise ValueError(
-                        f"the generator returned shapes {x.shape} and {y.shape}; "
-                        f"expected ({size}, {n}) for each arm"
-                    )
-                z1 = sign * _z_from_t(x[:, :m], y[:, :m])
-                win_early = z1 >= interim_efficacy_z
-                stop_futile = z1 < futility_z
-                go_on = ~(win_early | stop_futile)
-                z2 = sign * _z_from_t(x[go_on], y[go_on])
-                counts += (win_early.sum(), stop_futile.sum(), (z2 >= c).sum())
-                bar.update(size)
-            rows.append(
-                _summary(
-                    effect, counts, n_sims, m, n, c, futility_z, interim_efficacy_z, sign, generator
-                )
-            )
+    starts = range(0, n_sims, int(block))
+    blocks = []  # (scenario, its seed, trials): every block of every scenario, in order
+    for i, stream in enumerate(streams):
+        seeds = [stream, *stream.spawn(len(starts) - 1)]
+        blocks += [(i, s, min(block, n_sims - a)) for s, a in zip(seeds, starts, strict=True)]
+    design = _Looks(generator, m, n, c, futility_z, interim_efficacy_z, sign)
+    if blocks_per_task is None:
+        workers = len(client.scheduler_info().get("workers", {})) if client is not None else 1
+        blocks_per_task = max(1, -(-len(blocks) // (4 * max(workers, 1))))
+    if not (isinstance(blocks_per_task, int | np.integer) and blocks_per_task >= 1):
+        raise ValueError(f"blocks_per_task must be a positive integer; got {blocks_per_task}")
+    if client is None:
+        blocks_per_task = 1  # in process: a finer progress bar, the same numbers
+    tasks = [
+        [(float(effects[i]), s, size) for i, s, size in blocks[a : a + blocks_per_task]]
+        for a in range(0, len(blocks), blocks_per_task)
+    ]
+    from trialkit.distributed import run_tasks
+
+    counted = run_tasks(
+        _count_blocks,
+        tasks,
+        client=client,
+        shared={"design": design},
+        progress=progress,
+        desc="trials",
+        weights=[sum(size for *_, size in task) for task in tasks],
+    )
+    counts = np.zeros((effects.size, 3), dtype=np.int64)
+    scenario = [i for i, _, _ in blocks]
+    for task_counts, a in zip(counted, range(0, len(blocks), blocks_per_task), strict=True):
+        for j, block_counts in enumerate(task_counts):
+            counts[scenario[a + j]] += block_counts
+    rows = [
+        _summary(
+            effect,
+            counts[i].astype(float),
+            n_sims,
+            m,
+            n,
+            c,
+            futility_z,
+            interim_efficacy_z,
+            sign,
+            generator,
+        )
+        for i, effect in enumerate(effects)
+    ]
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class _Looks:
+    """What a block of simulated trials needs besides its random stream."""
+
+    generator: Any
+    m: int
+    n: int
+    c: float
+    futility_z: float
+    interim_efficacy_z: float
+    sign: float
+
+
+def _count_blocks(
+    task: Sequence[tuple[float, np.random.SeedSequence, int]], design: _Looks
+) -> list[np.ndarray]:
+    """For each (effect, seed, trials) block: trials rejected at the interim, stopped for
+    futility, rejected at the end (a Dask task; module-level so that it pickles)."""
+    out = []
+    m, n = design.m, design.n
+    for effect, seed, size in task:
+        x, y = design.generator(np.random.default_rng(seed), effect, size, n)
+        if x.shape != (size, n) or y.shape != (size, n):
+            raise ValueError(
+                f"the generator returned shapes {x.shape} and {y.shape}; "
+                f"expected ({size}, {n}) for each arm"
+            )
+        z1 = design.sign * _z_from_t(x[:, :m], y[:, :m])
+        win_early = z1 >= design.interim_efficacy_z
+        stop_futile = z1 < design.futility_z
+        go_on = ~(win_early | stop_futile)
+        z2 = design.sign * _z_from_t(x[go_on], y[go_on])
+        out.append(np.array([win_early.sum(), stop_futile.sum(), (z2 >= design.c).sum()], np.int64))
+    return out
 
 
 def _summary(
