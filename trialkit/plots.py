@@ -654,6 +654,129 @@ def forest(
     return fig
 
 
+def specification_curve(
+    results: pd.DataFrame,
+    *,
+    options: Sequence[str] = ("missing", "days", "death", "discharge", "population", "estimator"),
+    chosen: str = "spec_choice",
+    published: float | None = None,
+    published_ci: tuple[float, float] | None = None,
+    null: float | None = 0.0,
+    ylabel: str = "Estimate (95% CI)",
+) -> Figure:
+    """A specification curve: every combination's estimate, sorted, above the options it used.
+
+    The layout of Simonsohn, Simmons and Nelson (2020): the top panel shows the estimates with
+    their 95% CIs ranked from lowest to highest (black where the CI excludes ``null``, grey
+    where it does not), the spec's own combination in vermillion, the published estimate as
+    a blue line (its CI a band); the bottom panel has one row per value of each option that
+    varies, with a mark under each estimate that used it, so that a reader sees which choices
+    move the answer.
+
+    Parameters
+    ----------
+    results : DataFrame
+        One row per combination with ``estimate, ci_low, ci_high``, the ``options`` columns
+        and ``chosen`` (the output of :func:`trialkit.sweep.sweep` for one endpoint). Rows
+        without an estimate are left out.
+    options : sequence of str
+        The option columns; those with a single value (or none) get no row. An empty
+        (None) value marks an option that does not apply.
+    chosen : str
+        The boolean column marking the spec's own combination.
+    published, published_ci : float and (float, float), optional
+        The published estimate and its CI.
+    null : float or None
+        Where "no difference" is; a dotted line.
+    ylabel : str
+
+    Returns
+    -------
+    Figure
+
+    References
+    ----------
+    Simonsohn U, Simmons JP, Nelson LD. Specification curve analysis. Nat Hum Behav
+    2020;4:1208-14 (figures 2 and 3).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"estimate": [1.0, 0.0, 2.0], "ci_low": [0.0, -1.0, 0.5],
+    ...                   "ci_high": [3.0, 1.0, 3.5], "death": ["worst", "last", "worst"],
+    ...                   "estimator": ["hl", "hl", "boot"], "spec_choice": [True, False, False]})
+    >>> fig = specification_curve(r, options=["death", "estimator"], published=1.0)
+    """
+    where = "specification_curve"
+    _require(results, ["estimate", "ci_low", "ci_high", *options], where)
+    data = results[results["estimate"].notna()]
+    if data.empty:
+        raise ValueError(f"{where}: no row has an estimate")
+    data = data.sort_values("estimate", kind="stable").reset_index(drop=True)
+    est = data[["estimate", "ci_low", "ci_high"]].astype(float)
+    x = np.arange(1, len(data) + 1)
+    mine = (
+        data[chosen].fillna(False).astype(bool).to_numpy()
+        if chosen in data
+        else np.zeros(len(data), bool)
+    )
+    rows: list[tuple[str, str, object]] = []  # (option, value label, value)
+    for opt in options:
+        # In the order the results list them (the grid's), not the order of the estimates.
+        values = [v for v in pd.unique(results[opt]) if v is not None and not pd.isna(v)]
+        if len(values) > 1:
+            rows += [(opt, f"{opt}: {v}", v) for v in values]
+    n_rows = max(len(rows), 1)
+    fig, (top, bottom) = plt.subplots(
+        2,
+        1,
+        sharex=True,
+        figsize=(10, 4.2 + 0.22 * n_rows),
+        gridspec_kw={"height_ratios": [4.2, 0.22 * n_rows + 0.3], "hspace": 0.05},
+    )
+    excludes = np.zeros(len(data), bool)
+    if null is not None:
+        excludes = ((est["ci_low"] > null) | (est["ci_high"] < null)).to_numpy()
+    lw = 1.2 if len(data) <= 60 else 0.6
+    size = 18 if len(data) <= 60 else 8
+    for mask, colour, label in (
+        (~excludes & ~mine, "0.65", f"95% CI includes {null:g}" if null is not None else None),
+        (excludes & ~mine, "0.1", f"95% CI excludes {null:g}" if null is not None else None),
+    ):
+        if mask.any():
+            top.vlines(x[mask], est["ci_low"][mask], est["ci_high"][mask], color=colour, lw=lw)
+            top.scatter(x[mask], est["estimate"][mask], s=size, color=colour, zorder=3,
+                        label=label)  # fmt: skip
+    if mine.any():
+        top.vlines(x[mine], est["ci_low"][mine], est["ci_high"][mine], color=ARM_COLOURS[0], lw=2)
+        top.scatter(x[mine], est["estimate"][mine], s=60, marker="D", color=ARM_COLOURS[0],
+                    zorder=4, label="the spec's choice")  # fmt: skip
+        for ax in (top, bottom):
+            for xi in x[mine]:
+                ax.axvspan(xi - 0.5, xi + 0.5, color=ARM_COLOURS[0], alpha=0.12, lw=0)
+    if published is not None:
+        top.axhline(published, color=ARM_COLOURS[1], lw=1.5, label="published")
+        if published_ci is not None:
+            top.axhspan(*published_ci, color=ARM_COLOURS[1], alpha=0.1, lw=0)
+    if null is not None:
+        top.axhline(null, color="0.5", ls=":", lw=1)
+    top.set_ylabel(ylabel)
+    top.grid(axis="y", color="0.92")
+    top.legend(frameon=False, fontsize=8, loc="upper left")
+    # The indicator panel: one row per option value, options separated by a thin line.
+    for i, (opt, _, value) in enumerate(rows):
+        used = (data[opt] == value).to_numpy()
+        colours = np.where(mine[used], ARM_COLOURS[0], "0.2")
+        bottom.scatter(x[used], np.full(used.sum(), i), marker="|", s=40, c=colours, lw=1)
+        if i and rows[i - 1][0] != opt:
+            bottom.axhline(i - 0.5, color="0.8", lw=0.8)
+    bottom.set_yticks(range(len(rows)), [label for _, label, _ in rows], fontsize=8)
+    bottom.set_ylim(n_rows - 0.5, -0.5)
+    bottom.set_xlim(0.5, len(data) + 0.5)
+    bottom.set_xlabel(f"Combinations of assumptions, ranked by estimate (n = {len(data)})")
+    fig.subplots_adjust(left=0.2, right=0.98, top=0.97, bottom=0.08 + 0.1 / n_rows)
+    return fig
+
+
 VERDICT_COLOURS = {"agrees": "#2e7d32", "differs": "#d9730d"}
 
 
