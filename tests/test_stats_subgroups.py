@@ -403,9 +403,8 @@ def test_anova_f_hand_worked():
     res = subgroup_effects(d, "y", "arm", "sub", measure="mean_difference")
     assert res["estimate"].tolist() == [1.0, 5.0]
     assert res["interaction_statistic"].iloc[0] == pytest.approx(16.0, rel=1e-12)
-    assert res["p_interaction"].iloc[0] == pytest.approx(
-        0.016130089900092, rel=1e-9
-    )  # pf(16, 1, 4)
+    # Rscript tests/R/subgroups.R (HAND_F): anova(lm) gives F 16 on (1, 4), P 0.0161300899000925.
+    assert res["p_interaction"].iloc[0] == pytest.approx(0.0161300899000925, rel=1e-9)
 
 
 # -- Hodges-Lehmann --------------------------------------------------------------------------

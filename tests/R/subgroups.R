@@ -147,3 +147,10 @@ for (nm in names(tiny)) {
   cat(sprintf('    "%s": dict(statistic=%s, p=%s, arrangements=%d),\n', nm, f(r[1]), f(r[2]), r[3]))
 }
 cat("}\n")
+
+# The hand-worked F test of test_anova_f_hand_worked: two levels, two patients per cell.
+y <- c(1.5, 2.5, 0.5, 1.5, 5.5, 6.5, 0.5, 1.5); arm <- c(1, 1, 0, 0, 1, 1, 0, 0)
+sub <- factor(rep(c("L0", "L1"), each = 4))
+av <- anova(lm(y ~ arm + sub), lm(y ~ arm * sub))
+cat(sprintf('HAND_F = dict(f=%s, df=%d, df_resid=%d, f_p=%s)\n', f(av$F[2]), av$Df[2], av$Res.Df[2],
+            f(av$`Pr(>F)`[2])))
