@@ -275,8 +275,9 @@ def hodges_lehmann(
     the observations per order statistic (the limits and the estimate) on the implicit
     sorted matrix of differences (:mod:`trialkit.stats._pairwise`; Johnson & Mizoguchi 1978;
     Monahan 1984), never the :math:`n_x n_y` matrix; memory about two copies of the data.
-    At 10^7 per arm this is about four times one sort of the 2 x 10^7 values
-    (benchmarks/bench_hodges_lehmann.py).
+    At 10^7 per arm this is four to six times one sort of the 2 x 10^7 values (each pass
+    costs about one such sort), about twice for integer data; memory 1.1 to 1.5 times the
+    inputs (benchmarks/bench_hodges_lehmann.py).
 
     References
     ----------
