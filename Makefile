@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 TRIAL  ?= all
 PYTEST_ARGS ?=
 
-.PHONY: report test lint bench clean venv
+.PHONY: report test lint bench clean venv docs
 
 venv: $(STAMP)
 
@@ -27,6 +27,12 @@ report: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest tests trialkit notebooks --doctest-modules \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --ignore=tests/fixtures $(PYTEST_ARGS)
+
+# The documentation site (docs/): the committed notebooks rendered, not re-executed, and the API
+# reference from the docstrings; offline, with every warning an error. -> docs/_build/html
+docs: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[docs]"
+	$(BIN)/python -m sphinx -W --keep-going -n -b html -d docs/_build/doctrees docs docs/_build/html
 
 lint: $(STAMP)
 	$(BIN)/ruff check trialkit tests benchmarks

@@ -50,8 +50,11 @@ nitpick_ignore_regex = [
     # Third-party objects named in docstrings (pandas.DataFrame, numpy.random.SeedSequence):
     # their inventories would be fetched from the network (intersphinx) and the build is
     # offline. They show as plain names.
-    (r"py:.*", r"(numpy|pandas|scipy|matplotlib|seaborn|statsmodels|lifelines|pingouin"
-               r"|pyarrow|pandera|dask|distributed|papermill|nbformat|nbclient)(\..+)?"),
+    (
+        r"py:.*",
+        r"(numpy|pandas|scipy|matplotlib|seaborn|statsmodels|lifelines|pingouin"
+        r"|pyarrow|pandera|dask|distributed|papermill|nbformat|nbclient)(\..+)?",
+    ),
     # Private names (a leading underscore) are not documented by design.
     (r"py:.*", r"(.+\.)?_[A-Za-z]\w*"),
 ]
@@ -127,12 +130,14 @@ def _families(package: str) -> list[dict[str, object]]:
     for info in pkgutil.iter_modules(pkg.__path__):
         name = f"{package}.{info.name}"
         doc = (importlib.import_module(name).__doc__ or "").strip()
-        out.append({
-            "name": name,
-            "exported": list(pkg._WHERE.get(info.name, ())),
-            "page": pages.get(name, ""),
-            "summary": doc.split("\n\n", 1)[0].replace("\n", " "),
-        })
+        out.append(
+            {
+                "name": name,
+                "exported": list(pkg._WHERE.get(info.name, ())),
+                "page": pages.get(name, ""),
+                "summary": doc.split("\n\n", 1)[0].replace("\n", " "),
+            }
+        )
     return out
 
 
@@ -188,15 +193,22 @@ def _package_level(app, env, node, contnode):
         where = importlib.import_module(package)._WHERE
         name = None
         head, _, last = target.rpartition(".")
-        if head.startswith(package + ".") and last in where.get(head[len(package) + 1:], ()):
+        if head.startswith(package + ".") and last in where.get(head[len(package) + 1 :], ()):
             name = last
-        elif not head and context.startswith(package + ".") and any(
-            target in names for names in where.values()
+        elif (
+            not head
+            and context.startswith(package + ".")
+            and any(target in names for names in where.values())
         ):
             name = target
         if name:
             return env.get_domain("py").resolve_xref(
-                env, node["refdoc"], app.builder, node["reftype"], f"{package}.{name}", node,
+                env,
+                node["refdoc"],
+                app.builder,
+                node["reftype"],
+                f"{package}.{name}",
+                node,
                 contnode,
             )
     return None
