@@ -39,7 +39,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "regression": ("adjusted_mean_difference", "mixed_model_repeated", "proportional_odds"),
     "rmst": ("rmst", "rmst_difference"),
     "survival": ("cox_hazard_ratio", "kaplan_meier", "km_at", "logrank"),
-    "truncation": ("survivor_bounds",),
+    "subgroups": ("subgroup_effects", "subgroup_table"),
     "truncation": ("survivor_bounds",),
     "wins": ("Level", "parse_hierarchy", "win_levels", "win_statistics"),
 }
