@@ -135,6 +135,7 @@ def _families(package: str) -> list[dict[str, object]]:
                 "name": name,
                 "exported": list(pkg._WHERE.get(info.name, ())),
                 "page": pages.get(name, ""),
+                "private": info.name.startswith("_"),
                 "summary": doc.split("\n\n", 1)[0].replace("\n", " "),
             }
         )
