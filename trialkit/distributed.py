@@ -206,13 +206,11 @@ def run_tasks(
         The results, in the order of ``tasks`` whatever order they completed in. A task that
         raises stops the run with its exception.
     """
-    from tqdm.auto import tqdm
-
     shared = dict(shared or {})
     weights = [1] * len(tasks) if weights is None else list(weights)
     if len(weights) != len(tasks):
         raise ValueError(f"weights has {len(weights)} values for {len(tasks)} tasks")
-    with tqdm(total=sum(weights), disable=not progress, desc=desc) as bar:
+    with _bar(progress, sum(weights), desc) as bar:
         if client is None:
             out = []
             for task, weight in zip(tasks, weights, strict=True):
@@ -235,3 +233,26 @@ def run_tasks(
             return client.gather(futures)
         finally:
             client.cancel(futures)
+
+
+class _NoBar:
+    """What a run without a progress bar updates."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        return None
+
+
+def _bar(progress: bool, total: int, desc: str) -> Any:
+    if not progress:
+        # Not even a disabled tqdm: in a kernel without widgets it warns on stderr, which a
+        # notebook's committed output would then hold.
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc)
