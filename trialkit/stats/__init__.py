@@ -38,6 +38,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "rank": ("hodges_lehmann", "van_elteren"),
     "regression": ("adjusted_mean_difference", "mixed_model_repeated", "proportional_odds"),
     "rmst": ("rmst", "rmst_difference"),
+    "subgroups": ("subgroup_effects", "subgroup_table"),
     "survival": ("cox_hazard_ratio", "kaplan_meier", "km_at", "logrank"),
     "subgroups": ("subgroup_effects", "subgroup_table"),
     "truncation": ("survivor_bounds",),
