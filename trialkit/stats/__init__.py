@@ -40,7 +40,6 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "rmst": ("rmst", "rmst_difference"),
     "subgroups": ("subgroup_effects", "subgroup_table"),
     "survival": ("cox_hazard_ratio", "kaplan_meier", "km_at", "logrank"),
-    "subgroups": ("subgroup_effects", "subgroup_table"),
     "truncation": ("survivor_bounds",),
     "wins": ("Level", "parse_hierarchy", "win_levels", "win_statistics"),
 }
