@@ -219,8 +219,10 @@ class NotebookTable(SphinxDirective):
             trial = declared(nb.path).get("trial")
             ran_on = f"`{trial.default}`" if trial is not None else ""
             needs = [f"`{e}`" for e in nb.requires]
-            if nb.covers:
-                needs.append("one of " + ", ".join(f"`{e}`" for e in nb.covers))
+            # a covers entry that is also required holds whenever the notebook runs
+            if nb.covers and not set(nb.covers) & set(nb.requires):
+                listed = " or ".join(f"`{e}`" for e in nb.covers)
+                needs.append(f"({listed})" if needs and len(nb.covers) > 1 else listed)
             when = " and ".join(needs) or "always"
             title = title.replace("|", "\\|")
             rows.append(f"| [{title}](notebooks/{nb.name}.ipynb) | {ran_on} | {when} |")
