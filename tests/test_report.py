@@ -258,6 +258,9 @@ def test_cli_report_runs_the_notebooks_and_writes_the_report(tmp_path, data_dir,
         page = (folder / f"{name}.html").read_text()
         assert remote_resources(page) == [], name
     assert not (folder / "30_needs_design.ipynb").exists()
+    # the manuscript tables beside the pages (tests/test_manuscript.py reads them back)
+    assert (folder / "imicro_tables.docx").stat().st_size > 0
+    assert (folder / "imicro_tables_results.csv").exists()
     assert "data:image/png;base64," in (folder / "10_records.html").read_text()
     assert not stale.exists()  # the earlier report was replaced whole
 

@@ -161,7 +161,9 @@ def _trial_section(run: TrialRun, outcomes: Sequence[Outcome], table: pd.DataFra
         out.append('<p class="muted">No analysis notebooks.</p>')
     out.append(
         f'<p>Every estimate, beside its published figure: <a href="{tid}/results.csv">'
-        f"{tid}/results.csv</a>.</p>"
+        f"{tid}/results.csv</a>. Table 1, the CONSORT counts and the results as a journal "
+        f'prints them: <a href="{tid}/{tid}_tables.docx">{tid}_tables.docx</a> (Word; the '
+        "same tables as CSV beside it).</p>"
     )
     out.append(f'<h3 id="{tid}-reconciliation">Reconciliation with the publication</h3>')
     out += _reconciliation(run, table)

@@ -829,3 +829,95 @@ def reconciliation_plot(rows: pd.DataFrame) -> Figure:
         ax.set_title(textwrap.shorten(str(r.label), 110), loc="left", fontsize=9, pad=2)
     fig.tight_layout(h_pad=0.4)
     return fig
+
+
+def subgroup_forest(
+    rows: pd.DataFrame,
+    *,
+    arms: Sequence[str],
+    log: bool = False,
+    xlabel: str = "Effect (95% CI)",
+    better: str = "lower",
+) -> Figure:
+    """A subgroup forest plot: the effect in every level of every subgroup, with n per arm, the
+    interaction P once per subgroup and "favours <arm>" under the axis.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        :func:`trialkit.stats.subgroup_table` output: ``subgroup, level, n_x, n_y, estimate,
+        ci_low, ci_high, p_interaction`` (``events_x``, ``events_y`` for a binary outcome),
+        the first row "all patients".
+    arms : (str, str)
+        Experimental and control arm labels (the spec's), for the "favours" labels.
+    log : bool
+        A ratio's log axis with the reference line at 1 (else linear, at 0).
+    better : {"lower", "higher"}
+        Which side of the reference line favours the experimental arm.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"subgroup": ["all patients", "Sex", "Sex"],
+    ...     "level": ["all patients", "F", "M"], "n_x": [10, 4, 6], "n_y": [9, 5, 4],
+    ...     "estimate": [1.0, 0.8, 1.2], "ci_low": [0.5, 0.3, 0.5], "ci_high": [2, 2.1, 2.9],
+    ...     "p_interaction": [float("nan"), 0.5, 0.5]})
+    >>> len(subgroup_forest(rows, arms=("drug", "control"), log=True).axes)
+    1
+    """
+    _require(rows, ["subgroup", "level", "n_x", "n_y", "estimate", "ci_low", "ci_high",
+                    "p_interaction"], "subgroup_forest")  # fmt: skip
+    lines: list[tuple[str, str, pd.Series | None]] = []  # (label, counts, row)
+    for name, part in rows.groupby("subgroup", sort=False):
+        if name == "all patients":
+            lines.append(("All patients", "", part.iloc[0]))
+            continue
+        p = part["p_interaction"].iloc[0]
+        lines.append((f"{name}  (interaction P = {p:.2f})" if np.isfinite(p) else str(name),
+                      "", None))  # fmt: skip
+        lines += [(f"   {r.level}", "", r) for _, r in part.iterrows()]
+    n = len(lines)
+    fig, ax = plt.subplots(figsize=(9, 0.36 * n + 1.3))
+    y = np.arange(n)[::-1]
+    events = {"events_x", "events_y"} <= set(rows.columns)
+    for yi, (label, _, r) in zip(y, lines, strict=True):
+        ax.text(-0.02, yi, label, transform=ax.get_yaxis_transform(), ha="right", va="center",
+                fontsize=9, fontweight="bold" if r is None or r["level"] == "all patients"
+                else "normal")  # fmt: skip
+        if r is None:
+            continue
+        if events:
+            counts = f"{int(r['events_x'])}/{int(r['n_x'])}  {int(r['events_y'])}/{int(r['n_y'])}"
+        else:
+            counts = f"{int(r['n_x'])}  {int(r['n_y'])}"
+        ax.text(1.02, yi, counts, transform=ax.get_yaxis_transform(), ha="left", va="center",
+                fontsize=8.5, family="monospace")  # fmt: skip
+        if not np.isfinite(r["estimate"]):
+            continue
+        overall = r["level"] == "all patients"
+        ax.hlines(yi, r["ci_low"], r["ci_high"], color="0.25", lw=1.6)
+        ax.plot(r["estimate"], yi, "D" if overall else "s", color=ARM_COLOURS[0],
+                ms=8 if overall else 6)  # fmt: skip
+    null = 1.0 if log else 0.0
+    ax.axvline(null, color="0.5", ls="--", lw=1)
+    if log:
+        ax.set_xscale("log")
+        lo, hi = ax.get_xlim()
+        ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10) if lo <= t <= hi]
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+    ax.set_yticks([])
+    ax.set_ylim(-0.8, n - 0.2)
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    head = "events / n" if events else "n"
+    ax.text(1.02, n - 0.3, f"{head}: {arms[0]}  {arms[1]}", transform=ax.get_yaxis_transform(),
+            ha="left", va="bottom", fontsize=8.5, fontweight="bold")  # fmt: skip
+    ax.set_xlabel(xlabel, labelpad=16)
+    left, right = (arms[0], arms[1]) if better == "lower" else (arms[1], arms[0])
+    # Between the tick labels and the axis label (labelpad leaves the room).
+    ax.annotate(f"← favours {left}", (0.0, 0), xytext=(0, -24), textcoords="offset points",
+                xycoords="axes fraction", ha="left", va="top", fontsize=8.5, color="0.3")
+    ax.annotate(f"favours {right} →", (1.0, 0), xytext=(0, -24), textcoords="offset points",
+                xycoords="axes fraction", ha="right", va="top", fontsize=8.5, color="0.3")
+    fig.subplots_adjust(left=0.36, right=0.78, top=0.96, bottom=0.9 / (0.36 * n + 1.3))
+    return fig

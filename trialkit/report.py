@@ -79,6 +79,7 @@ class TrialRun:
     trial_arg: str
     published: dict[str, dict[str, Any]]
     warnings: tuple[str, ...] = ()
+    data: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -237,6 +238,7 @@ def _resolve_trials(trial: str, data_dir: Path | None) -> list[TrialRun]:
                 trial_arg,
                 load_published(folder),
                 tuple(getattr(data, "warnings", ())),
+                data,
             )
         )
     return runs
@@ -360,6 +362,8 @@ def run_report(
                 (stage.path / run.spec.id).mkdir(parents=True, exist_ok=True)
             execute_all(todo, stage.path, per_notebook, jobs, kernel_parameters)
             tables = {run.spec.id: collect(stage.path, run.spec.id) for run in runs}
+            for run in runs:
+                write_manuscript_tables(run, stage.path / run.spec.id, tables[run.spec.id])
             index = render_index(runs, notebooks, outcomes, tables, folder, given, problems)
             (stage.path / "index.html").write_text(index, encoding="utf-8")
             stage.commit()
@@ -391,6 +395,20 @@ def run_report(
         return 1
     print(f"trialkit report: wrote {out / 'index.html'}", file=sys.stderr)
     return 0
+
+
+def write_manuscript_tables(run: TrialRun, folder: Path, results: Any) -> list[Path]:
+    """Table 1, the CONSORT counts and the results as ``<trial>_tables.docx`` and CSV, as
+    journals print them (:func:`trialkit.manuscript.write_tables`), beside the pages."""
+    from trialkit import manuscript, tables
+    from trialkit.endpoints import analysis_set
+
+    spec = run.spec
+    flag = spec.populations["primary"]
+    table1 = tables.baseline_table(analysis_set(run.data, spec, population="primary"), spec)
+    consort = tables.consort_counts(run.data.patients, analysed=flag, arms=spec.arms)
+    return manuscript.write_tables(folder, spec=spec, table1=table1, consort=consort,
+                                   results=results, name=f"{spec.id}_tables")  # fmt: skip
 
 
 def _check_parameters(

@@ -28,7 +28,10 @@ SPEC_DIR = Path(__file__).parent / "specs"
 #: What an assumption or a piece of commentary may concern besides an endpoint id or an extra
 #: table: the analysis population, the SOFA score, the design (sample size) and its interim,
 #: the sensitivity analyses of a rule, the data themselves.
-TOPICS = ("population", "sofa", "design", "interim", "sensitivity", "estimands", "bayes", "data")
+TOPICS = (
+    "population", "sofa", "design", "interim", "sensitivity", "estimands", "bayes",
+    "subgroups", "data",
+)  # fmt: skip
 
 #: Keys of an ``[endpoints.<id>]`` table that describe the endpoint; every other key is an
 #: option of its rule (a keyword of the function in :mod:`trialkit.endpoints`).
@@ -86,6 +89,9 @@ class Spec:
     bayes : dict
         Options of the Bayesian reading (``tail``, ``vague_sd``); each endpoint's ``mcid``
         sits in its own table.
+    subgroups : list of dict
+        The prespecified subgroups: ``{"column", "cut", "label"}`` each (a column of the
+        analysis set; a numeric one split at ``cut``).
     assumptions : list of dict
         ``{"id", "text", "concerns"}`` for every choice the sources do not publish;
         ``concerns`` lists the endpoint ids, tables or topics (:data:`TOPICS`) it bears on.
@@ -116,6 +122,7 @@ class Spec:
     commentary: list[dict[str, Any]] = field(default_factory=list)
     wins: dict[str, Any] = field(default_factory=dict)
     bayes: dict[str, Any] = field(default_factory=dict)
+    subgroups: list[dict[str, Any]] = field(default_factory=list)
     primary: str | None = None
     table_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -290,6 +297,7 @@ def load_spec(trial: str | Path | Mapping[str, Any]) -> Spec:
         commentary=[dict(c) for c in raw.get("commentary", [])],
         wins=dict(raw.get("wins", {})),
         bayes=dict(raw.get("bayes", {})),
+        subgroups=[dict(g) for g in raw.get("subgroups", [])],
         primary=t.get("primary"),
         table_options=table_options,
         raw=raw,
@@ -458,9 +466,23 @@ BAYES_KEYS: dict[str, tuple[Check, bool]] = {
     "vague_sd": (_number(0, open_=True), False),
 }
 
+def _cuts(v: Any) -> str:
+    if isinstance(v, list):
+        return _list_of(_number())(v) or (
+            "" if v == sorted(v) and len(set(v)) == len(v) else "must increase"
+        )
+    return _number()(v)
+
+
+SUBGROUP_KEYS: dict[str, tuple[Check, bool]] = {
+    "column": (_nonempty, True),
+    "cut": (_cuts, False),
+    "label": (_nonempty, False),
+}
+
 SECTIONS = (
     "trial", "populations", "sofa", "tables", "endpoints", "design", "wins", "bayes",
-    "assumptions", "commentary",
+    "subgroups", "assumptions", "commentary",
 )  # fmt: skip
 
 
@@ -630,6 +652,12 @@ def check_spec(raw: Mapping[str, Any], origin: str = "<dict>") -> list[str]:
             problems.append(f"{where}[[wins.levels]]: {exc}")
     if "bayes" in raw:
         _keys(raw["bayes"], BAYES_KEYS, f"{where}[bayes]", problems)
+    subgroups = raw.get("subgroups", [])
+    if not isinstance(subgroups, list):
+        problems.append(f"{where}[[subgroups]]: must be an array of tables ([[subgroups]])")
+    else:
+        for i, item in enumerate(subgroups):
+            _keys(item, SUBGROUP_KEYS, f"{where}[[subgroups]] {i + 1}", problems)
     concerns = set(TOPICS) | set(endpoints) | set(tables)
     for section in ("assumptions", "commentary"):
         items = raw.get(section, [])

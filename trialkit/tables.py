@@ -396,6 +396,48 @@ def table_one(
     return table
 
 
+#: The baseline characteristics a Table 1 shows when the data have them, with their labels.
+BASELINE_CANDIDATES: dict[str, str] = {
+    "age": "Age, years",
+    "sex": "Sex",
+    "weight_kg": "Weight, kg",
+    "infection_source": "Source of infection",
+    "lactate_mmol_l": "Lactate, mmol/L",
+    "baseline_sofa_total": "{score} score, day 0",
+    "baseline_sofa_cardio": "Cardiovascular SOFA, day 0",
+    "baseline_sofa_resp": "Respiratory SOFA, day 0",
+    "baseline_sofa_renal": "Renal SOFA, day 0",
+}
+_CATEGORICAL = ("sex", "infection_source")
+
+
+def baseline_table(data: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """Table 1 of a trial: :func:`table_one` of the baseline characteristics its data have.
+
+    The one home of Table 1's choice of rows, so that the population page and the manuscript
+    tables show the same: :data:`BASELINE_CANDIDATES` present in ``data`` (an analysis set of
+    :func:`trialkit.endpoints.analysis_set`), lactate and the SOFA scores as median [Q1, Q3],
+    sex and source of infection as n (%), the rest as mean (SD).
+
+    Examples
+    --------
+    >>> from trialkit.endpoints import analysis_set
+    >>> from trialkit.schema import load_trial
+    >>> from trialkit.spec import load_spec
+    >>> spec = load_spec("imicro")
+    >>> t1 = baseline_table(analysis_set(load_trial("data/imicro"), spec, population="primary"),
+    ...                     spec)
+    >>> t1.index[0][0]
+    'n'
+    """
+    labels = {c: text.format(score=spec.score_name) for c, text in BASELINE_CANDIDATES.items()}
+    columns = [c for c in labels if c in data.columns]
+    nonnormal = [c for c in columns if c.startswith("baseline_sofa") or c == "lactate_mmol_l"]
+    return table_one(data, columns, arms=spec.arms,
+                     categorical=[c for c in columns if c in _CATEGORICAL],
+                     nonnormal=nonnormal, labels=labels)  # fmt: skip
+
+
 def events_by_term(
     events: pd.DataFrame,
     patients: pd.DataFrame,
