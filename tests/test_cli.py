@@ -47,7 +47,7 @@ def test_every_subcommand_has_plain_text_help(command, capsys):
     [
         (["validate", "no/such/folder"], "trialkit validate: no/such/folder: no such folder"),
         (["validate", ".", "--trial", "nosuch"], "no spec for trial 'nosuch'"),
-        (["simulate", "--trial", "imicro", "--out", "/proc/x"], "cannot write the data folder there"),
+        (["simulate", "--trial", "imicro", "--out", "/proc/x"], "cannot write the data folder"),
         (["simulate", "--trial", "nosuch", "--out", "x"], "no spec for trial 'nosuch'"),
         (["simulate", "--trial", "imicro", "--out", "x", "--patients", "2"], "at least 4"),
         (["report", "--trial", "imicro", "--data", "no/such"], "data folder no/such does not"),

@@ -84,6 +84,7 @@ from trialkit.simulate.calibration import (
     read_targets,
     write_calibration,
 )
+from trialkit.simulate.draws import simulate_endpoints, twin, twin_outcomes
 from trialkit.simulate.params import (
     ORGANS,
     Exclusion,
@@ -92,7 +93,6 @@ from trialkit.simulate.params import (
     read_twin_file,
     twin_params,
 )
-from trialkit.simulate.draws import simulate_endpoints, twin, twin_outcomes
 from trialkit.simulate.writers import codebook, write_bundle, write_twin
 
 __all__ = [

@@ -22,8 +22,8 @@ import pandas as pd
 
 from trialkit.resources import bundled_data
 from trialkit.schema import Trial
-from trialkit.simulate.params import TwinParams, twin_params
 from trialkit.simulate.draws import _spec, twin
+from trialkit.simulate.params import TwinParams, twin_params
 from trialkit.spec import Spec, SpecError
 
 TARGET_COLUMNS = ("id", "statistic", "endpoint", "arm", "population", "target", "tolerance")

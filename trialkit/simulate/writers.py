@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trialkit.simulate.params import TwinParams, bundled_twin_file, read_twin_file, twin_params
 from trialkit.simulate.draws import _spec, twin
+from trialkit.simulate.params import TwinParams, bundled_twin_file, read_twin_file, twin_params
 from trialkit.spec import Spec
 
 _DECIMALS = {
@@ -113,15 +113,13 @@ inside the SOFA band of each latent score, so they agree with each other and wit
 ventilation, vasopressor and RRT flags. ICU discharge follows recovery (a survivor still
 in ICU on day {horizon} is recorded as discharged that day)."""
 
-_CONDITIONED = """The {source} counts ({counts}; where only a percentage is given, the nearest count,
-e.g. 49% of 142 = 69.6 -> 70) are met exactly by drawing the death and serious-event indicators
-from the model conditional on their per-arm totals (rejection sampling); the
-distributional figures are met by the {fitted} and the choice of seed
-({seed}: {seeds}, the one meeting every target most closely,
-`trialkit.simulate.find_seed`).
-What the publications leave open (e.g. the reasons for exclusions, per-protocol
-deviations, sites, dates) is synthetic. `calibration.csv` shows every target beside
-the value realised here."""
+_CONDITIONED = """The {source} counts ({counts}; where only a percentage is given, the
+nearest count, e.g. 49% of 142 = 69.6 -> 70) are met exactly by drawing the death and
+serious-event indicators from the model conditional on their per-arm totals (rejection
+sampling); the distributional figures are met by the {fitted} and the choice of seed ({seed}:
+{seeds}, the one meeting every target most closely, `trialkit.simulate.find_seed`). What the
+publications leave open (e.g. the reasons for exclusions, per-protocol deviations, sites,
+dates) is synthetic. `calibration.csv` shows every target beside the value realised here."""
 
 
 def _wrap(text: str) -> str:
