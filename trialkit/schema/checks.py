@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pandera.errors import SchemaErrors
 
 from trialkit.schema.columns import MAX_DAY, ColumnDef, _num
 from trialkit.schema.messages import _messages, _problem
@@ -70,6 +69,8 @@ def _validate_table(
     # a composite key only when all of its columns are there.
     present = [d for d in defs if d.name in typed.columns]
     key = unique if set(unique) <= set(typed.columns) else ()
+    from pandera.errors import SchemaErrors
+
     schema = _pandera_schema(present, Path(file).stem)
     try:
         with warnings.catch_warnings():

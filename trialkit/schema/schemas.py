@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import pandera.pandas as pa
+from typing import TYPE_CHECKING
 
 from trialkit.schema.columns import _DAILY_KEY, DAILY, EVENTS, PATIENTS, ColumnDef, _with_arms
 from trialkit.spec import Spec
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pandera.pandas as pa
+
 
 def _checks(d: ColumnDef) -> list[pa.Check]:
     # The error string is the rule's key: _messages() turns it back into clinical prose.
+    import pandera.pandas as pa  # imported when a table is validated: 0.45 s at import time
+
     checks: list[pa.Check] = []
     if d.kind == "flag":
         # Two comparisons beat a hash-based isin on 10^6 floats by ~4x.
@@ -34,6 +38,8 @@ def _pandera_schema(
 ) -> pa.DataFrameSchema:
     # dtype=None: values are checked after trialkit's own parsing step, which already
     # turned text into numbers and dates (with clinical messages for what did not parse).
+    import pandera.pandas as pa
+
     return pa.DataFrameSchema(
         {
             d.name: pa.Column(
