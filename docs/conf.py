@@ -41,11 +41,7 @@ exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
 templates_path = ["_templates"]
 nitpicky = True
 # References that cannot resolve, each with its reason:
-nitpick_ignore = [
-    # Docstring slips, reported for their owners to fix (then remove the entry):
-    ("py:data", "SCHEMA"),  # trialkit/spec.py module docstring: no such constant
-    ("py:func", "precision"),  # trialkit.results.reconcile: trialkit.published.precision
-]
+nitpick_ignore: list[tuple[str, str]] = []
 nitpick_ignore_regex = [
     # Third-party objects named in docstrings (pandas.DataFrame, numpy.random.SeedSequence):
     # their inventories would be fetched from the network (intersphinx) and the build is

@@ -29,6 +29,9 @@ __all__ = [
     "forest",
     "free_days_distribution",
     "kaplan_meier_plot",
+    "reconciliation_plot",
+    "specification_curve",
+    "subgroup_forest",
 ]
 
 #: Okabe-Ito vermillion and blue, then two spares for a third or fourth arm.

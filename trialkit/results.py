@@ -158,7 +158,7 @@ def reconcile(
 
     .. math:: |q_\\text{trialkit} - q_\\text{published}| \\le r_q / 2
 
-    where :math:`r_q` is the precision the publication printed it to (:func:`precision`: the
+    where :math:`r_q` is the precision the publication printed it to (:func:`~trialkit.published.precision`: the
     figure's ``rounding``, else read off the number; a P value is read off the number unless
     ``rounding`` is a table with a ``p_value`` key). "P = 0.12" thus covers 0.115 to 0.125.
     Both ends of the interval agree: a publication's rounding rule is not known (0.125

@@ -6,7 +6,7 @@ the design inputs, the assumptions that the publications leave open and the comm
 belongs to this trial alone. Everything a notebook says about a trial comes from here or
 from the trial's ``published.toml``.
 
-The spec is checked against a schema of its own (:data:`SCHEMA`): types, required keys,
+The spec is checked against a schema of its own (:func:`check_spec`): types, required keys,
 allowed values, and unknown keys refused with a did-you-mean, so that a typo such as
 ``folowup_days`` is an error instead of a silently ignored key. Every problem is collected
 and reported at once, each naming the spec file and the key.
