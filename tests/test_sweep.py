@@ -6,7 +6,7 @@ endpoint rule called directly, the population flag read off ``patients``, the es
 ``trialkit.stats``, each checked against R in its own tests); the spec's own I-MICRO row
 against the numbers notebook 02 records for it (Hodges-Lehmann 1 (0 to 3), P = 0.130862, as
 ``trialkit.results.reconcile``'s example quotes); the published-figure verdicts against
-``reconcile`` fed by ``trialkit.tables.median_iqr_by_arm`` (type-7 quartiles by pandas); the
+``reconcile`` fed by numpy's type-7 (``method='linear'``) quartiles; the
 summaries against ``scipy.stats.percentileofscore`` and brute-force counts. Distributed runs:
 in-process clusters of 1 and 2 workers, two chunk sizes, and a scheduler reached through
 $TRIALKIT_SCHEDULER by the command line.
@@ -33,7 +33,7 @@ from matplotlib.collections import PathCollection
 from scipy import stats as sps
 
 from trialkit import endpoints as ep
-from trialkit import stats, sweep, tables
+from trialkit import stats, sweep
 from trialkit.cli import main
 from trialkit.plots import specification_curve
 from trialkit.published import load_published
@@ -244,12 +244,13 @@ def test_the_published_verdicts_are_reconcile_on_the_arm_summaries(imicro, imicr
         variant = spec.with_options("delta_sofa", death=row.death, discharge=row.discharge)
         variant = replace(variant, sofa={**spec.sofa, "missing": row.missing})
         data = ep.analysis_set(trial, variant, population="primary")
-        s = tables.median_iqr_by_arm(data, "delta_sofa", arms=spec.arms).set_index("arm")
         for arm in spec.arms:
             fig = figs[f"delta_sofa_{arm}"]
-            a = s.loc[arm]
-            verdict, _ = reconcile(a["median"], math.nan, math.nan, math.nan, fig,
-                                   q1=a["q1"], q3=a["q3"], n=a["n"])  # fmt: skip
+            v = data.loc[data.arm == arm, "delta_sofa"].dropna().to_numpy()
+            # type 7 by numpy's own percentile (R's default quantile type)
+            q1, median, q3 = np.percentile(v, [25, 50, 75], method="linear")
+            verdict, _ = reconcile(median, math.nan, math.nan, math.nan, fig, q1=q1, q3=q3,
+                                   n=v.size)  # fmt: skip
             assert row[f"reproduces_delta_sofa_{arm}"] == (verdict == "agrees")
     for _, row in imicro_sweep.iterrows():
         verdict, _ = reconcile(row.estimate, row.ci_low, row.ci_high, row.p_value,
@@ -336,13 +337,20 @@ def test_serial_chunking_does_not_change_the_result(small):
         sweep.sweep(small, n_resamples=10)
 
 
+# every estimator (each has its warnings, which the notes keep), one population
+SMALL_GRID = dict(populations=["primary"], n_resamples=200, progress=False)
+
+
+@pytest.fixture(scope="module")
+def small_serial(small):
+    return sweep.sweep(small, **SMALL_GRID)
+
+
 @pytest.mark.parametrize("chunk_size", [None, 5])
-def test_a_sweep_is_identical_on_1_and_2_workers(small, chunk_size):
+def test_a_sweep_is_identical_on_1_and_2_workers(small, small_serial, chunk_size):
     from trialkit.distributed import open_client
 
-    # every estimator (each has its warnings, which the notes keep), one population
-    kw = dict(populations=["primary"], n_resamples=200, progress=False)
-    serial = sweep.sweep(small, **kw)
+    kw, serial = SMALL_GRID, small_serial
     for workers in (1, 2):
         with open_client(workers=workers, processes=False) as client:
             on_client = sweep.sweep(small, client=client, chunk_size=chunk_size, **kw)

@@ -41,6 +41,7 @@ from trialkit.results import reconcile
 from trialkit.schema import Trial
 from trialkit.sofa import MISSING_RULES
 from trialkit.spec import Spec, SpecError
+from trialkit.tables import median_iqr_by_arm
 
 if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client
@@ -263,16 +264,10 @@ def _variant(spec: Spec, eid: str, missing: str, days: Any, death: Any, discharg
 
 
 def _in_population(frame: pd.DataFrame, flag: str) -> pd.DataFrame:
+    if flag not in frame.columns:
+        raise SpecError(f"population flag {flag!r}: patients.csv has no such column")
     keep = pd.to_numeric(frame[flag], errors="coerce").fillna(0).to_numpy() == 1
     return frame[keep].reset_index(drop=True)
-
-
-def _arm_stats(values: pd.Series) -> dict[str, float]:
-    v = values.dropna().to_numpy(dtype=float)
-    if v.size == 0:
-        return dict.fromkeys(_ARM_STATS, math.nan)
-    q1, median, q3 = np.quantile(v, [0.25, 0.5, 0.75])  # type 7, R's default (as tables)
-    return {"median": median, "q1": q1, "q3": q3, "mean": float(v.mean())}
 
 
 def _estimate(
@@ -384,10 +379,13 @@ def _run_combinations(
             sets[key] = analysis_set(trial, _variant(spec, *key))
         frame = _in_population(sets[key], pops[combo["population"]])
         row = dict(combo)
+        # The arms' quartiles as every page computes them (type 7, tables.median_iqr_by_arm).
+        arms = median_iqr_by_arm(frame, eid, arms=spec.arms).set_index("arm")
+        means = frame.groupby("arm")[eid].mean()
         for s, arm in zip("xy", spec.arms, strict=True):
-            values = frame.loc[frame["arm"] == arm, eid]
-            row |= {f"{k}_{s}": v for k, v in _arm_stats(values).items()}
-            row[f"n_{s}_values"] = int(values.notna().sum())
+            row |= {f"{k}_{s}": float(arms.loc[arm, k]) for k in ("median", "q1", "q3")}
+            row[f"mean_{s}"] = float(means.get(arm, math.nan))
+            row[f"n_{s}_values"] = int(arms.loc[arm, "n"])
         notes = []
         # catch_warnings swaps process-wide state: tasks on the threads of one worker take
         # turns, or one task's warnings would be lost to another's.
