@@ -107,6 +107,24 @@ def _catecholamine(name: str, drug: str, hi: float) -> ColumnDef:
     )
 
 
+def _dose(name: str, drug: str, unit: str, hi: float, hint: str) -> ColumnDef:
+    return ColumnDef(
+        name,
+        "number",
+        f"SOFA-2: highest {drug} dose of the day (0 if none)",
+        unit,
+        0,
+        hi,
+        required=False,
+        nullable=True,
+        hint=hint,
+    )
+
+
+def _sofa2_flag(name: str, meaning: str) -> ColumnDef:
+    return ColumnDef(name, "flag", f"SOFA-2: {meaning}", required=False)
+
+
 PATIENT_ID = ColumnDef("patient_id", "id", "Patient identifier (text; unique in patients.csv)")
 
 #: The largest day after randomization accepted in any day column: ten years, past the
@@ -169,6 +187,104 @@ PATIENTS: tuple[ColumnDef, ...] = (
     ),
 )  # fmt: skip
 
+#: The optional daily columns of SOFA-2 (Ranzani et al. 2025, shared/reference/sofa2.md):
+#: a folder without them stays valid; ``trialkit.sofa.sofa(daily, version="sofa2")``
+#: names those it needs and lacks. Each is also in :data:`DAILY`.
+SOFA2_DAILY: tuple[ColumnDef, ...] = (
+    ColumnDef(
+        "resp_support", "category",
+        "SOFA-2: most invasive respiratory support of the day: none (room air or "
+        "conventional oxygen), hfnc (high-flow nasal cannula), niv (CPAP, BiPAP or other "
+        "non-invasive ventilation, long-term home ventilation included), imv (invasive "
+        "mechanical ventilation)",
+        values=("none", "hfnc", "niv", "imv"), required=False,
+    ),
+    ColumnDef(
+        "ecmo", "category",
+        "SOFA-2: ECMO that day and its indication: none; respiratory (for respiratory "
+        "failure, e.g. VV-ECMO: scores 4 in respiration only); cardiovascular (for "
+        "circulatory failure, e.g. VA-ECMO: scores 4 in respiration and cardiovascular)",
+        values=("none", "respiratory", "cardiovascular"), required=False,
+    ),
+    ColumnDef(
+        "spo2_pct", "number",
+        "SOFA-2: SpO2 at the FiO2 of the fio2 column, for SpO2/FiO2 when PaO2 is missing",
+        "%", 30, 100, required=False, nullable=True,
+        below="SpO2 is a percentage: values of 1 or less look like a fraction (write 95 "
+        "for 95%)",
+    ),
+    _sofa2_flag(
+        "mech_circ_support",
+        "1 if on mechanical circulatory support other than ECMO that day (intra-aortic "
+        "balloon pump, ventricular assist device, microaxial flow pump)",
+    ),
+    _dose(
+        "vasopressin_u_min", "vasopressin", "U/min", 0.2,
+        "values above 0.2 U/min look like units per hour (divide by 60)",
+    ),
+    _dose(
+        "phenylephrine_ug_kg_min", "phenylephrine", "µg/kg/min", 20,
+        "values above 20 µg/kg/min look like µg/min not divided by body weight",
+    ),
+    _dose(
+        "milrinone_ug_kg_min", "milrinone", "µg/kg/min", 2,
+        "values above 2 µg/kg/min look like a loading dose (µg/kg) or a dose per minute "
+        "not divided by body weight",
+    ),
+    _sofa2_flag(
+        "other_vasoactive",
+        "1 if any other vasopressor or inotrope ran as a continuous infusion that day "
+        "(angiotensin II, levosimendan, terlipressin, isoprenaline, ...)",
+    ),
+    ColumnDef(
+        "potassium_mmol_l", "number", "SOFA-2: highest serum potassium of the day",
+        "mmol/L", 1.5, 10, required=False, nullable=True,
+        hint="values above 10 mmol/L look like mg/dL (1 mmol/L = 3.91 mg/dL)",
+    ),
+    ColumnDef(
+        "ph", "number", "SOFA-2: lowest arterial pH of the day", "", 6.5, 8,
+        required=False, nullable=True,
+        hint="a pH above 8 is not compatible with life: a hydrogen-ion concentration "
+        "in nmol/L (pH 7.40 = 40 nmol/L) or a typing error?",
+    ),
+    ColumnDef(
+        "bicarbonate_mmol_l", "number", "SOFA-2: lowest serum bicarbonate of the day",
+        "mmol/L", 1, 60, required=False, nullable=True,
+        hint="values above 60 mmol/L look like another measurement (PaCO2 in mmHg?)",
+    ),
+    _sofa2_flag(
+        "delirium_drug",
+        "1 if a drug was given that day to treat delirium (PADIS guideline: "
+        "dexmedetomidine, haloperidol, quetiapine, ziprasidone, olanzapine)",
+    ),
+    _sofa2_flag(
+        "sedated",
+        "1 if sedation that day kept the GCS from being assessed (SOFA-2 scores the last "
+        "GCS before sedation)",
+    ),
+    ColumnDef(
+        "gcs_motor", "number",
+        "SOFA-2: best motor response of the GCS, for days when the full GCS cannot be "
+        "assessed", "points", 1, 6, required=False, nullable=True, whole=True,
+    ),
+    ColumnDef(
+        "weight_kg", "number",
+        "SOFA-2: body weight, for urine output per kg and hour (the admission weight "
+        "when not weighed daily)", "kg", 25, 300, required=False, nullable=True,
+    ),
+    _sofa2_flag(
+        "treatment_ceiling",
+        "1 if organ support was limited that day by a ceiling of treatment or was "
+        "unavailable (respiration is then scored by its ratio alone, cardiovascular by "
+        "MAP alone)",
+    ),
+    _sofa2_flag(
+        "rrt_nonrenal",
+        "1 if that day's RRT was given only for non-renal reasons (toxin or cytokine "
+        "removal), which SOFA-2 does not count",
+    ),
+)  # fmt: skip
+
 DAILY: tuple[ColumnDef, ...] = (
     PATIENT_ID,
     DAY,
@@ -220,6 +336,7 @@ DAILY: tuple[ColumnDef, ...] = (
               nullable=True),
     ColumnDef("rrt", "flag", "1 if on renal replacement therapy that day"),
     ColumnDef("vasopressor", "flag", "1 if on any vasopressor that day"),
+    *SOFA2_DAILY,
 )  # fmt: skip
 
 EVENTS: tuple[ColumnDef, ...] = (
