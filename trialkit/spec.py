@@ -73,7 +73,8 @@ class Spec:
         Analysis populations: name -> flag column of ``patients.csv``; ``primary`` is
         required.
     sofa : dict
-        Keyword arguments for :func:`trialkit.sofa.sofa` (``exclude``, ``missing``).
+        Keyword arguments for :func:`trialkit.sofa.sofa` (``version``, ``exclude``,
+        ``missing`` and SOFA-2's options, :data:`trialkit.sofa.SOFA2_OPTIONS`).
     endpoints : dict
         Endpoint id -> its table: ``rule`` names a function of :mod:`trialkit.endpoints`,
         ``label`` is for tables and pages, ``population`` the population it is analysed in,
@@ -392,12 +393,22 @@ def _listed(choices: Iterable[str]) -> str:
 
 
 def _sofa_checks() -> dict[str, tuple[Check, bool]]:
-    from trialkit.sofa import COMPONENTS, MISSING_RULES
+    from trialkit.sofa import COMPONENTS, MISSING_RULES, SOFA2_OPTIONS, VERSIONS
+    from trialkit.sofa.sofa2 import CHOICES
+
+    def option(name: str, default: Any) -> Check:
+        if isinstance(default, bool):
+            return _boolean
+        if isinstance(default, int):
+            return _integer(0)
+        return _one_of(CHOICES[name])
 
     return {
-        "version": (_one_of(("sofa1",)), False),
+        "version": (_one_of(VERSIONS), False),
         "exclude": (_list_of(_one_of(COMPONENTS)), False),
         "missing": (_one_of(MISSING_RULES), False),
+        # SOFA-2's footnotes (Vincent 1996 ignores them, so one table serves both scores).
+        **{name: (option(name, default), False) for name, default in SOFA2_OPTIONS.items()},
     }
 
 
