@@ -148,6 +148,10 @@ def _generate(p: TwinParams, spec: Spec, seed: int) -> dict[str, pd.DataFrame]:
         )
         end_b = np.where(withdrawn[sl], 0, np.where(icu_death[sl], death_day[sl], discharge[sl]))
         block = _daily_values(brng, x, end_b, p)
+        # SOFA-2's columns from a stream of their own: the draws above, and so every column
+        # the twins had before, stay as they were.
+        srng = np.random.default_rng([seed, 3_000 + b0 // _BLOCK])
+        _add_sofa2_values(srng, x, block, weight[sl], death_day[sl], icu_death[sl])
         block["_i"] += b0
         blocks.append(block)
         del x
@@ -362,6 +366,103 @@ def _daily_values(
             "vasopressor": vasopressor.astype(int),
         }
     )
+
+
+#: Decimals the SOFA-2 columns are drawn (and written) with; the other new columns are whole
+#: numbers, flags or labels (``weight_kg`` keeps the patients table's one decimal).
+SOFA2_DECIMALS: dict[str, int] = {
+    "vasopressin_u_min": 2,
+    "phenylephrine_ug_kg_min": 2,
+    "milrinone_ug_kg_min": 2,
+    "potassium_mmol_l": 1,
+    "ph": 2,
+}
+
+
+def _spo2(pao2: np.ndarray) -> np.ndarray:
+    """SpO2 (%) of a PaO2 (mmHg): Severinghaus's oxyhaemoglobin dissociation curve."""
+    return 100.0 / (1.0 + 23400.0 / (pao2**3 + 150.0 * pao2))
+
+
+def _add_sofa2_values(
+    rng: np.random.Generator,
+    x: np.ndarray,
+    block: pd.DataFrame,
+    weight: np.ndarray,
+    death_day: np.ndarray,
+    icu_death: np.ndarray,
+) -> None:
+    """SOFA-2's daily columns for one block of patients, added to ``block`` (in place),
+    consistent with the raw values already drawn and the latent organ values ``x``.
+
+    Support, devices and drugs follow a per-patient propensity, so that they persist from
+    day to day: HFNC or NIV for some non-intubated hypoxaemic patients, sedation over the
+    first days of ventilation, ECMO and mechanical circulatory support for a few of the
+    sickest, vasopressin as the second agent beside high-dose norepinephrine, a delirium drug
+    for some patients with a mildly impaired GCS, a ceiling of treatment over the last days
+    of some ICU deaths. SpO2 follows PaO2 on the dissociation curve; potassium rises and pH
+    and bicarbonate fall with renal (and circulatory) failure, corrected on RRT; bicarbonate
+    follows pH by Henderson-Hasselbalch at a drawn PaCO2.
+    """
+    ii, dd = block["_i"].to_numpy(), block["day"].to_numpy()
+    xs = x[ii, dd]
+    up = rng.random((x.shape[0], 11))[ii]  # per-patient propensities, one row per day
+    m = ii.size
+    ud = rng.random((m, 2))
+    z = rng.standard_normal((m, 4))
+    vent = block["mech_vent"].to_numpy() == 1
+    xr, xc, xn, xren = xs[:, _R], xs[:, _CV], xs[:, _CNS], xs[:, _REN]
+
+    p_niv = 0.20 * np.clip((xr - 1.5) / 1.5, 0, 1)
+    p_hfnc = 0.45 * np.clip((xr - 1.0) / 2.0, 0, 1)
+    support = np.where(up[:, 0] < p_niv, "niv", np.where(up[:, 0] < p_niv + p_hfnc, "hfnc", "none"))
+    support = np.where(vent, "imv", support)
+    ecmo = np.where(vent & (xr >= 4.6) & (up[:, 1] < 0.08), "respiratory", "none")
+    ecmo = np.where((xc >= 4.7) & (up[:, 2] < 0.02), "cardiovascular", ecmo)
+    mcs = (xc >= 4.4) & (up[:, 3] < 0.04) & (ecmo != "cardiovascular")
+
+    pao2 = block["pao2_mmhg"].to_numpy()
+    spo2 = np.clip(np.round(_spo2(pao2) + z[:, 0]), 70, 100)
+
+    ne = block["norepinephrine_ug_kg_min"].to_numpy()
+    dobutamine = block["dobutamine_ug_kg_min"].to_numpy()
+    vasopressin = np.where((ne >= 0.25) & (up[:, 4] < 0.6), np.where(ne >= 0.5, 0.04, 0.03), 0.0)
+    phenylephrine = np.where((ne > 0) & (up[:, 5] < 0.02), np.round(0.5 + 1.5 * ud[:, 0], 2), 0.0)
+    milrinone = np.where(
+        (ne > 0) & (dobutamine == 0) & (up[:, 6] < 0.015), np.where(ud[:, 1] < 0.5, 0.25, 0.5), 0.0
+    )
+    other = (ne >= 0.5) & (up[:, 7] < 0.03)
+
+    rrt = block["rrt"].to_numpy() == 1
+    kidney = np.maximum(xren - 1.0, 0.0)
+    potassium = np.where(rrt, 4.3, 4.0 + 0.45 * kidney) + 0.4 * z[:, 1]
+    potassium = np.clip(np.round(potassium, 1), 2.8, 7.5)
+    ph = 7.44 - 0.025 * xc - np.where(rrt, 0.01, 0.025) * kidney + 0.04 * z[:, 2]
+    ph = np.clip(np.round(ph, 2), 6.9, 7.6)
+    paco2 = np.clip(40.0 + 5.0 * z[:, 3], 28.0, 60.0)
+    bicarbonate = np.clip(np.round(0.03 * paco2 * 10.0 ** (ph - 6.1)), 4, 45)
+
+    sedation_days = np.floor(-np.log(up[:, 8]) * 4.0)
+    sedated = vent & (dd < sedation_days) & (up[:, 9] < 0.8)
+    k_cns = np.floor(xn)
+    delirium = ~sedated & (k_cns >= 1) & (k_cns <= 2) & (up[:, 10] < 0.25)
+    ceiling = icu_death[ii] & (dd >= death_day[ii] - 1) & (up[:, 10] > 0.65)
+
+    block["resp_support"] = support.astype(object)
+    block["ecmo"] = ecmo.astype(object)
+    block["spo2_pct"] = spo2
+    block["mech_circ_support"] = mcs.astype(int)
+    block["vasopressin_u_min"] = vasopressin
+    block["phenylephrine_ug_kg_min"] = phenylephrine
+    block["milrinone_ug_kg_min"] = milrinone
+    block["other_vasoactive"] = other.astype(int)
+    block["potassium_mmol_l"] = potassium
+    block["ph"] = ph
+    block["bicarbonate_mmol_l"] = bicarbonate
+    block["delirium_drug"] = delirium.astype(int)
+    block["sedated"] = sedated.astype(int)
+    block["weight_kg"] = weight[ii]
+    block["treatment_ceiling"] = ceiling.astype(int)
 
 
 _AE_TERMS = np.array(
