@@ -216,17 +216,24 @@ def test_forest_rows_text_and_published_marker():
         }
     )
     pub = pd.DataFrame({"label": ["worst"], "estimate": [1.0], "ci_low": [0.0], "ci_high": [3.0]})
-    fig = plots.forest(r, published=pub, decimals=1)
+    fig = plots.forest(r, published=pub, decimals=1, favours=("favours drug", "favours control"))
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["worst", "last", "survivors"]
+    # the published figure on a row of its own, right under the row it belongs to
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["worst", "published", "last", "survivors"]
     assert [t.get_text() for t in ax.texts] == [
+        "1.0 (0.0 to 3.0)",
         "1.0 (0.0 to 3.0)",
         "0.5 (-1.0 to 2.0)",
         "-0.2 (-1.5 to 1.0)",
+        "← favours drug",
+        "favours control →",
     ]
     points, published_point = (line for line in ax.get_lines() if line.get_marker() in "sD")
     np.testing.assert_array_equal(points.get_xdata(), [1.0, 0.5, -0.25])
+    np.testing.assert_array_equal(points.get_ydata(), [0, 2, 3])
     np.testing.assert_array_equal(published_point.get_xdata(), [1.0])
+    np.testing.assert_array_equal(published_point.get_ydata(), [1])
 
 
 def test_forest_refuses_estimate_outside_ci():

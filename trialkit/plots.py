@@ -29,6 +29,7 @@ __all__ = [
     "forest",
     "free_days_distribution",
     "kaplan_meier_plot",
+    "outcome_distribution",
     "reconciliation_plot",
     "specification_curve",
     "subgroup_forest",
@@ -76,22 +77,24 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
 
 
 def consort_diagram(counts: pd.DataFrame, *, title: str | None = None) -> Figure:
-    """A CONSORT flow diagram drawn from counts (randomized, excluded by reason, analysed).
+    """A CONSORT flow diagram drawn from counts: enrolment, allocation, follow-up, analysis.
 
     Parameters
     ----------
     counts : DataFrame
         The output of :func:`trialkit.tables.consort_counts`: columns ``stage``,
-        ``reason``, one count column per arm and ``total``; stages ``randomized``,
-        ``excluded`` (zero or more rows) and ``analysed``.
+        ``reason``, one count column per arm and ``total``; stages ``randomized`` and
+        ``analysed``, and where the counts have them ``screened``/``eligible`` (enrolment),
+        ``followup`` (withdrew consent, lost to follow-up) and ``excluded`` (by reason).
     title : str, optional
         Figure title.
 
     Returns
     -------
     Figure
-        One box for all randomized patients, then per arm: allocated, excluded after
-        randomization (with reasons), analysed.
+        Enrolment (assessed for eligibility, not eligible, randomized), then per arm:
+        allocated, follow-up (losses and withdrawals), excluded from the analysis (with
+        reasons), analysed.
 
     References
     ----------
@@ -112,43 +115,79 @@ def consort_diagram(counts: pd.DataFrame, *, title: str | None = None) -> Figure
     for needed in ("randomized", "analysed"):
         if needed not in stages:
             raise ValueError(f"{where}: no {needed!r} row in counts")
-    unknown = sorted(stages - {"randomized", "excluded", "analysed"})
+    known = {"screened", "eligible", "randomized", "followup", "excluded", "analysed"}
+    unknown = sorted(stages - known)
     if unknown:
         raise ValueError(f"{where}: unknown stage(s) {unknown}")
-    randomized = counts.loc[counts.stage == "randomized"].iloc[0]
-    analysed = counts.loc[counts.stage == "analysed"].iloc[0]
-    excluded = counts.loc[counts.stage == "excluded"]
 
+    def row(stage: str) -> pd.Series | None:
+        part = counts.loc[counts.stage == stage]
+        return part.iloc[0] if len(part) else None
+
+    randomized, analysed = row("randomized"), row("analysed")
+    excluded = counts.loc[counts.stage == "excluded"]
+    followup = counts.loc[counts.stage == "followup"]
     n_arms = len(arms)
     width = min(0.8 / n_arms, 0.42)
     fig_w = 3.6 * n_arms + 1.0
     # Characters of 9-pt text that fit across a box (about 0.55 em per character).
     chars = int(width * fig_w * 72 / (9 * 0.55)) - 2
-    # Reasons are free text: wrapped to the box, and the figure grows with the longest list.
-    boxes = {}
-    for a in arms:
-        lines = [f"Excluded after randomization\nn = {int(excluded[a].sum())}"]
-        lines += [
-            textwrap.fill(f"{r}: {int(n)}", width=chars, subsequent_indent="   ")
-            for r, n in zip(excluded["reason"], excluded[a], strict=True)
-        ]
-        boxes[a] = "\n".join(lines)
-    n_lines = max(text.count("\n") + 1 for text in boxes.values())
-    line_h = 0.16  # inches per 9-pt line, with leading
-    fig_h = max(6.2, (n_lines + 1) * line_h / 0.24)
+
+    def listing(head: str, part: pd.DataFrame, a: str) -> str:
+        # Reasons are free text: wrapped to the box.
+        lines = [f"{head}\nn = {int(part[a].sum())}"]
+        lines += [textwrap.fill(f"{r}: {int(n)}", width=chars, subsequent_indent="   ")
+                  for r, n in zip(part["reason"], part[a], strict=True)]  # fmt: skip
+        return "\n".join(lines)
+
+    # The boxes top to bottom, each (per arm or one, texts, lines); heights follow the text.
+    line_h = 0.17  # inches per 9-pt line, with leading
+    layout: list[tuple[str, list[str]]] = []
+    screened, eligible = row("screened"), row("eligible")
+    if screened is not None:
+        layout.append(("one", [f"Assessed for eligibility\nn = {int(screened['total'])}"]))
+    if screened is not None:
+        gone = int(screened["total"]) - int(randomized["total"])
+        text = f"Not randomized\nn = {gone}"
+        if eligible is not None:
+            text += (f"\nnot eligible: {int(screened['total']) - int(eligible['total'])}"
+                     f"\neligible, not randomized: "
+                     f"{int(eligible['total']) - int(randomized['total'])}")  # fmt: skip
+        layout.append(("side", [text]))
+    layout.append(("one", [f"Randomized\nn = {int(randomized['total'])}"]))
+    layout.append(("arms", [f"Allocated to {a}\nn = {int(randomized[a])}" for a in arms]))
+    if len(followup):
+        layout.append(("arms", [listing("Follow-up: lost or withdrawn", followup, a)
+                                for a in arms]))  # fmt: skip
+    layout.append(("arms", [listing("Excluded from the analysis", excluded, a) for a in arms]))
+    layout.append(("arms", [f"Analysed\nn = {int(analysed[a])}" for a in arms]))
+    heights = [max(t.count("\n") + 1 for t in texts) * line_h + 0.25 for _, texts in layout]
+    gap = 0.35
+    fig_h = sum(heights) + gap * (len(layout) + 1)
     fig, ax = plt.subplots(figsize=(fig_w, fig_h))
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+    ax.set_xlim(0, fig_w)
+    ax.set_ylim(0, fig_h)
     ax.axis("off")
-    xs = [(i + 0.5) / n_arms for i in range(n_arms)]
-    _box(ax, 0.5, 0.92, f"Randomized\nn = {int(randomized['total'])}", width=0.3, height=0.09)
-    for x, a in zip(xs, arms, strict=True):
-        _arrow(ax, (0.5, 0.875), (x, 0.775))
-        _box(ax, x, 0.73, f"Allocated to {a}\nn = {int(randomized[a])}", width=width, height=0.09)
-        _arrow(ax, (x, 0.685), (x, 0.58))
-        _box(ax, x, 0.46, boxes[a], width=width, height=max(0.22, (n_lines + 1) * line_h / fig_h))
-        _arrow(ax, (x, 0.34), (x, 0.22))
-        _box(ax, x, 0.16, f"Analysed\nn = {int(analysed[a])}", width=width, height=0.1)
+    xs = [(i + 0.5) / n_arms * fig_w for i in range(n_arms)]
+    top = fig_h - gap
+    previous: list[tuple[float, float]] = []  # (x, bottom) of the boxes above
+    for (kind, texts), h in zip(layout, heights, strict=True):
+        centre = top - h / 2
+        if kind == "side":  # beside the enrolment column, joined to it by a short arrow
+            x = 0.5 * fig_w + 0.32 * fig_w
+            _box(ax, x, centre, texts[0], width=0.3 * fig_w, height=h)
+            _arrow(ax, (0.5 * fig_w, centre), (x - 0.15 * fig_w, centre))
+            top -= h + gap
+            continue
+        where_x = [0.5 * fig_w] if kind == "one" else xs
+        widths = 0.32 * fig_w if kind == "one" else width * fig_w
+        for i, (x, text) in enumerate(zip(where_x, texts, strict=True)):
+            start = previous[0] if len(previous) == 1 else previous[i] if previous else None
+            if start is not None:
+                _arrow(ax, (start[0], start[1]), (x, top))
+            _box(ax, x, centre, text, width=widths, height=h)
+        previous = [(x, top - h) for x in where_x]
+        top -= h + gap
     if title:
         ax.set_title(title, fontsize=11)
     fig.tight_layout()
@@ -585,6 +624,7 @@ def forest(
     published: pd.DataFrame | None = None,
     xlabel: str = "Estimate (95% CI)",
     decimals: int = 2,
+    favours: tuple[str, str] | None = None,
 ) -> Figure:
     """Estimates with confidence intervals, one row each (a forest-like figure).
 
@@ -600,10 +640,13 @@ def forest(
     log : bool
         Log scale (for ratios).
     published : DataFrame, optional
-        ``label, estimate, ci_low, ci_high`` of published figures, drawn as open diamonds
-        on the rows with the same label.
+        ``label, estimate, ci_low, ci_high`` of published figures: each drawn as an open
+        diamond on a row of its own, right under the row with the same label.
     decimals : int
         Decimals of the printed estimates.
+    favours : (str, str), optional
+        What each side of the null line means, printed under the axis: e.g.
+        ``("favours drug", "favours control")`` (the spec's arms, left side first).
 
     Returns
     -------
@@ -613,7 +656,7 @@ def forest(
     --------
     >>> r = pd.DataFrame({"label": ["worst", "last"], "estimate": [1.0, 0.0],
     ...                   "ci_low": [0.0, -1.0], "ci_high": [3.0, 1.0]})
-    >>> fig = forest(r)
+    >>> fig = forest(r, favours=("favours drug", "favours control"))
     """
     where = "forest"
     _require(results, [label, "estimate", "ci_low", "ci_high"], where)
@@ -623,35 +666,47 @@ def forest(
     if bad.any():
         rows = results.loc[bad, label].tolist()
         raise ValueError(f"{where}: estimate outside its CI for {rows}")
-    n = len(results)
-    fig, ax = plt.subplots(figsize=(9, 0.55 * n + 1.4))
-    y = np.arange(n)
-    _intervals(ax, est, y, fmt="s", color="0.15", label="trialkit")
+    # One row per estimate, and a row of its own under it for a matching published figure.
+    pub = None
     if published is not None:
         _require(published, [label, "estimate", "ci_low", "ci_high"], f"{where} (published)")
-        pub = published.set_index(label).reindex(results[label])
-        has = pub["estimate"].notna().to_numpy()
-        if has.any():
-            pe = pub.loc[has, ["estimate", "ci_low", "ci_high"]].astype(float)
-            _intervals(ax, pe, y[has] + 0.25, fmt="D", mfc="white", color="#0072B2",
-                       label="published")  # fmt: skip
-            # Outside the axes, under the printed estimates: inside it would cover a CI.
-            ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, -0.02), fontsize=8)
+        pub = published.set_index(label)[["estimate", "ci_low", "ci_high"]].astype(float)
+    lines: list[tuple[str, tuple[float, float, float], bool]] = []
+    for name, values in zip(results[label].tolist(), est.itertuples(index=False), strict=True):
+        lines.append((str(name), tuple(values), False))
+        if pub is not None and name in pub.index and np.isfinite(pub.loc[name, "estimate"]):
+            lines.append(("published", tuple(pub.loc[name].to_numpy()), True))
+    n = len(lines)
+    fig, ax = plt.subplots(figsize=(9, 0.55 * n + 1.4 + (0.3 if favours else 0)))
+    y = np.arange(n)
+    ours = np.array([not p for _, _, p in lines])
+    table = pd.DataFrame([v for _, v, _ in lines], columns=["estimate", "ci_low", "ci_high"])
+    _intervals(ax, table[ours], y[ours], fmt="s", color="0.15", label="trialkit")
+    if (~ours).any():
+        _intervals(ax, table[~ours], y[~ours], fmt="D", mfc="white", color="#0072B2",
+                   label="published")  # fmt: skip
     if null is not None:
         ax.axvline(null, color="0.5", ls="--", lw=1)
     if log:
         ax.set_xscale("log")
     # Room beyond the outermost limits so that the caps of the intervals stay visible.
     ax.margins(x=0.06)
-    ax.set_yticks(y, results[label].tolist())
+    ax.set_yticks(y, [name for name, _, _ in lines])
+    for tick, published_row in zip(ax.get_yticklabels(), ~ours, strict=True):
+        if published_row:
+            tick.set_color("#0072B2")
+            tick.set_fontstyle("italic")
     ax.set_ylim(n - 0.5, -0.7)
-    ax.set_xlabel(xlabel)
-    text = [
-        f"{e:.{decimals}f} ({lo:.{decimals}f} to {hi:.{decimals}f})" if np.isfinite(e) else "—"
-        for e, lo, hi in est.itertuples(index=False)
-    ]
-    for yi, t in zip(y, text, strict=True):
-        ax.annotate(t, xy=(1.02, yi), xycoords=("axes fraction", "data"), va="center", fontsize=9)
+    ax.set_xlabel(xlabel, labelpad=16 if favours else 4)
+    for yi, (e, lo, hi) in zip(y, table.itertuples(index=False), strict=True):
+        text = f"{e:.{decimals}f} ({lo:.{decimals}f} to {hi:.{decimals}f})" if np.isfinite(
+            e) else "—"  # fmt: skip
+        ax.annotate(text, xy=(1.02, yi), xycoords=("axes fraction", "data"), va="center",
+                    fontsize=9, color="#0072B2" if not ours[yi] else "0.1")  # fmt: skip
+    if favours:
+        for x, ha, text in ((0.0, "left", f"← {favours[0]}"), (1.0, "right", f"{favours[1]} →")):
+            ax.annotate(text, (x, 0), xytext=(0, -24), textcoords="offset points",
+                        xycoords="axes fraction", ha=ha, va="top", fontsize=9, color="0.3")
     ax.grid(axis="x", color="0.9")
     fig.tight_layout()
     return fig
@@ -924,3 +979,54 @@ def subgroup_forest(
                 xycoords="axes fraction", ha="right", va="top", fontsize=8.5, color="0.3")
     fig.subplots_adjust(left=0.36, right=0.78, top=0.96, bottom=0.9 / (0.36 * n + 1.3))
     return fig
+
+
+def outcome_distribution(
+    data: pd.DataFrame,
+    value: str,
+    *,
+    arms: Sequence[str],
+    died: str | None = None,
+    arm: str = "arm",
+    xlabel: str | None = None,
+    discrete: bool = True,
+) -> Figure:
+    """The distribution of an endpoint in each arm, the patients who died marked (seaborn).
+
+    One panel per arm, a stacked histogram (percentages of the arm) whose dark part is the
+    patients flagged in ``died``: a change in SOFA under a worst-value rule is a mixture of
+    survivors' changes and the scores given to the dead, and this figure shows the mixture.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per patient: ``arm``, ``value`` and, optionally, the 0/1 or boolean ``died``.
+    arms : (str, str)
+        The spec's arm labels, in the order of the panels.
+    discrete : bool
+        One bar per whole value (scores, days); False for a continuous endpoint.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"arm": ["a", "a", "b", "b"], "v": [1, 5, 2, 5],
+    ...                   "dead": [0, 1, 0, 0]})
+    >>> len(outcome_distribution(d, "v", arms=("a", "b"), died="dead").axes)
+    2
+    """
+    import seaborn as sns
+
+    _require(data, [arm, value] + ([died] if died else []), "outcome_distribution")
+    frame = data[data[value].notna()].copy()
+    frame["status"] = "survived"
+    if died:
+        frame.loc[frame[died].astype(bool), "status"] = "died"
+    order = ["died", "survived"] if died else ["survived"]
+    palette = {"died": "0.25", "survived": ARM_COLOURS[1]}
+    grid = sns.displot(
+        data=frame, x=value, hue="status", hue_order=order, col=arm, col_order=list(arms),
+        multiple="stack", stat="percent", common_norm=True, discrete=discrete,
+        palette=palette, height=3.2, aspect=1.4, linewidth=0.3, legend=bool(died),
+    )  # fmt: skip
+    grid.set_titles(col_template="{col_name}")
+    grid.set_axis_labels(xlabel or value, "% of the arm")
+    return grid.figure

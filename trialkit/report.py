@@ -406,7 +406,9 @@ def write_manuscript_tables(run: TrialRun, folder: Path, results: Any) -> list[P
     spec = run.spec
     flag = spec.populations["primary"]
     table1 = tables.baseline_table(analysis_set(run.data, spec, population="primary"), spec)
-    consort = tables.consort_counts(run.data.patients, analysed=flag, arms=spec.arms)
+    consort = tables.consort_counts(run.data.patients, analysed=flag, arms=spec.arms,
+                                    followup_days=spec.followup_days,
+                                    enrolment=spec.enrolment)  # fmt: skip
     return manuscript.write_tables(folder, spec=spec, table1=table1, consort=consort,
                                    results=results, name=f"{spec.id}_tables")  # fmt: skip
 

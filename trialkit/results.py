@@ -158,9 +158,10 @@ def reconcile(
 
     .. math:: |q_\\text{trialkit} - q_\\text{published}| \\le r_q / 2
 
-    where :math:`r_q` is the precision the publication printed it to (:func:`~trialkit.published.precision`: the
-    figure's ``rounding``, else read off the number; a P value is read off the number unless
-    ``rounding`` is a table with a ``p_value`` key). "P = 0.12" thus covers 0.115 to 0.125.
+    where :math:`r_q` is the precision the publication printed it to
+    (:func:`~trialkit.published.precision`: the figure's ``rounding``, else read off the
+    number; a P value is read off the number unless ``rounding`` is a table with a
+    ``p_value`` key). "P = 0.12" thus covers 0.115 to 0.125.
     Both ends of the interval agree: a publication's rounding rule is not known (0.125
     prints as 0.12 when rounding half to even, 0.13 when rounding half up), so trialkit
     gives it the benefit of the doubt on an exact half and on nothing else.

@@ -140,6 +140,12 @@ class Spec:
         return int(self.raw.get("trial", {}).get("followup_days", 28))
 
     @property
+    def enrolment(self) -> dict[str, int]:
+        """Patients screened and eligible, where the spec gives them (CONSORT's enrolment)."""
+        t = self.raw.get("trial", {})
+        return {k: int(t[k]) for k in ("screened", "eligible") if k in t}
+
+    @property
     def sofa_options(self) -> dict[str, Any]:
         """Keyword arguments for :func:`trialkit.sofa.sofa` (``exclude`` as a tuple)."""
         return {**self.sofa, "exclude": tuple(self.sofa.get("exclude", ()))}
@@ -424,6 +430,8 @@ TRIAL_KEYS: dict[str, tuple[Check, bool]] = {
     "followup_days": (_integer(1), False),
     "randomized": (_integer(1), False),
     "planned_n": (_integer(1), False),
+    "screened": (_integer(1), False),
+    "eligible": (_integer(1), False),
     "primary": (_text, False),
 }  # fmt: skip
 

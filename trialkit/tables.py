@@ -76,8 +76,11 @@ def consort_counts(
     arm: str = "arm",
     arms: Sequence[str] | None = None,
     reason: str | None = "exclusion_reason",
+    followup_days: int | None = None,
+    enrolment: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
-    """The CONSORT flow counted from the data: randomized, excluded (by reason), analysed.
+    """The CONSORT flow counted from the data: (enrolment), randomized, (follow-up), excluded
+    from the analysis (by reason), analysed.
 
     Parameters
     ----------
@@ -93,13 +96,22 @@ def consort_counts(
     reason : str or None
         Column that gives the reason for exclusion. Excluded patients with no reason, or a
         frame without this column, are counted under ``"reason not recorded"``.
+    followup_days : int, optional
+        The trial's follow-up: adds the ``followup`` stage, the patients who withdrew
+        consent (``withdrawn`` = 1) and those lost to follow-up (alive at a last contact
+        before this day, not withdrawn), per arm.
+    enrolment : mapping, optional
+        ``{"screened": n, "eligible": n}`` where the spec gives them (the data hold only
+        randomized patients): stages ``screened`` and ``eligible`` with a total only.
 
     Returns
     -------
     DataFrame
-        One row per box: ``stage`` (``randomized``, ``excluded``, ``analysed``),
-        ``reason`` (empty except for exclusions), one count column per arm and ``total``.
-        Exclusion reasons are sorted by their total, largest first.
+        One row per box: ``stage`` (``screened``, ``eligible``, ``randomized``,
+        ``followup``, ``excluded``, ``analysed``), ``reason`` (the kind of exclusion or loss;
+        empty otherwise), one count column per arm (0 for the enrolment stages, which come
+        before allocation) and ``total``. Exclusion reasons are sorted by their total,
+        largest first.
 
     Notes
     -----
@@ -142,14 +154,30 @@ def consort_counts(
     )
     excluded = excluded.loc[excluded.sum(axis=1).sort_values(ascending=False, kind="stable").index]
 
-    rows = [{"stage": "randomized", "reason": "", **randomized.to_dict()}]
+    rows = []
+    for stage in ("screened", "eligible"):
+        if enrolment and enrolment.get(stage) is not None:
+            rows.append({"stage": stage, "reason": "", "total": int(enrolment[stage])})
+    rows.append({"stage": "randomized", "reason": "", **randomized.to_dict()})
+    if followup_days is not None:
+        withdrew = pd.Series(False, index=patients.index)
+        if "withdrawn" in patients.columns:
+            withdrew = _as_flag(patients["withdrawn"], "withdrawn", where)
+        died = pd.to_numeric(patients.get("death_day"), errors="coerce").notna()
+        contact = pd.to_numeric(patients.get("last_contact_day"), errors="coerce")
+        lost = ~withdrew & ~died & (contact < followup_days)
+        for what, mask in (("withdrew consent", withdrew), ("lost to follow-up", lost)):
+            n = pd.Series(arm_cat[mask.to_numpy()]).value_counts().reindex(order)
+            rows.append({"stage": "followup", "reason": what, **n.to_dict()})
     rows += [
         {"stage": "excluded", "reason": str(r), **excluded.loc[r].to_dict()} for r in excluded.index
     ]
     rows.append({"stage": "analysed", "reason": "", **analysed_n.to_dict()})
-    out = pd.DataFrame(rows, columns=["stage", "reason", *order])
+    out = pd.DataFrame(rows, columns=["stage", "reason", *order, "total"])
     out[order] = out[order].fillna(0).astype(int)
-    out["total"] = out[order].sum(axis=1)
+    arm_rows = ~out["stage"].isin(["screened", "eligible"])
+    out.loc[arm_rows, "total"] = out.loc[arm_rows, order].sum(axis=1)
+    out["total"] = out["total"].astype(int)
     return out
 
 

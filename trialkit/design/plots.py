@@ -139,7 +139,8 @@ def boundaries_plot(
     """
     where = "boundaries_plot"
     _require(designs, [design, "info_rate", "efficacy_z", "futility_z"], where)
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    # Wide enough to read beside its legend, which goes under the plot, not beside it.
+    fig, ax = plt.subplots(figsize=(10, 6.2))
     for colour, level in zip(COLOURS, _levels(designs, design, where), strict=False):
         part = _subset(designs, design, level).sort_values("info_rate")
         t = part["info_rate"].to_numpy(float)
@@ -161,10 +162,12 @@ def boundaries_plot(
         ax.plot(*observed, "*", color="black", ms=14, label="observed interim", zorder=5)
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set_xlim(0, 1.05)
-    ax.set_xlabel("Information fraction")
-    ax.set_ylabel("Z (positive favours the experimental arm)")
+    ax.set_xlabel("Information fraction", fontsize=11)
+    ax.set_ylabel("Z (positive favours the experimental arm)", fontsize=11)
+    ax.tick_params(labelsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.legend(frameon=False, fontsize=9.5, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+              ncol=2)  # fmt: skip
     if n_max is not None:
         top = ax.secondary_xaxis("top", functions=(lambda t: t * n_max, lambda n: n / n_max))
         top.set_xlabel("Patients")
