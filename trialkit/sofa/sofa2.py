@@ -259,8 +259,10 @@ def score(v: dict[str, np.ndarray], need: dict[str, list[str]], o: Options) -> S
 
 def _cardio(v: dict[str, np.ndarray], o: Options) -> tuple[np.ndarray, np.ndarray]:
     # A comparison with NaN is False: a missing dose counts as no drug.
-    ne = v[_NE] / NOREPINEPHRINE_SALTS[o.norepinephrine_salt]
-    ne_epi = np.round(np.where(np.isnan(ne), 0.0, ne) + np.nan_to_num(v[_EPI]), 6)
+    ne, salt = v[_NE], NOREPINEPHRINE_SALTS[o.norepinephrine_salt]
+    # fmax: a missing dose is 0. Rounded so that 0.1 + 0.1 + 0.1 is 0.3, as on paper.
+    ne_epi = np.fmax(ne if salt == 1.0 else ne / salt, 0.0) + np.fmax(v[_EPI], 0.0)
+    ne_epi = np.round(ne_epi, 6)
     dopa = v[_DOPA]
     others = v["other_vasoactive"] == 1
     for c in _AGENTS:

@@ -1,0 +1,79 @@
+"""SOFA-2 beside Vincent 1996 on 10^5 and 10^6 patient-days: CPU time of each, same table.
+
+Data: the I-MICRO twin (:func:`trialkit.simulate.twin`, ``condition=False``) of ~13,000
+patients (~10^5 patient-days, every SOFA-2 column), tiled into new patients (ids prefixed by
+the copy number, so that they stay sorted as in a written file): the frames
+:func:`trialkit.schema.load_trial` returns for such a folder (ids and labels as text).
+
+Rows, per size (CPU seconds, median of the repeats, the two versions timed alternately in
+the same run; the machine is shared):
+
+* ``daily_scores``: the scores alone (no copy of the table), each version with its defaults
+  (SOFA-2: sedation and intermittent-RRT rules across days, so the ids are coded too);
+* ``sofa()``: the daily SOFA frame (a copy of the table plus seven columns).
+
+The ratio column is SOFA-2's time over SOFA-1's.  Prints a table; asserts nothing.
+
+Run: ``.venv/bin/python benchmarks/bench_sofa.py [--max-rows 1000000] [--repeats 5]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+
+from trialkit.simulate import twin
+from trialkit.sofa import daily_scores, sofa
+
+SEED = 20260101
+BASE_PATIENTS = 6600  # per arm: about 10^5 patient-days
+
+
+def tiled(daily: pd.DataFrame, rows: int) -> pd.DataFrame:
+    copies = -(-rows // len(daily))
+    parts = []
+    for k in range(copies):
+        part = daily.copy()
+        part["patient_id"] = f"{k:04d}-" + part["patient_id"].astype(str)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True).iloc[:rows].copy()
+
+
+def cpu(f, *args) -> float:
+    t0 = time.process_time()
+    f(*args)
+    return time.process_time() - t0
+
+
+def main(max_rows: int, repeats: int) -> None:
+    base = twin("imicro", SEED, condition=False, randomized=(BASE_PATIENTS, BASE_PATIENTS))
+    daily = base.daily
+    sizes = [n for n in (10**5, 10**6, 10**7) if n <= max_rows]
+    print(f"base twin: {len(daily)} patient-days, {daily.shape[1]} columns")
+    print(f"{'rows':>9} {'call':<14} {'sofa1 s':>9} {'sofa2 s':>9} {'ratio':>6}")
+    for n in sizes:
+        d = tiled(daily, n)
+        calls = {
+            "daily_scores": lambda v, d=d: daily_scores(d, version=v),
+            "sofa()": lambda v, d=d: sofa(d, version=v),
+        }
+        for name, call in calls.items():
+            call("sofa1"), call("sofa2")  # warm-up
+            t1, t2 = [], []
+            for _ in range(repeats):  # alternately, so that the load hits both alike
+                t1.append(cpu(call, "sofa1"))
+                t2.append(cpu(call, "sofa2"))
+            a, b = float(np.median(t1)), float(np.median(t2))
+            print(f"{n:>9} {name:<14} {a:>9.3f} {b:>9.3f} {b / a:>6.2f}")
+        del d
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-rows", type=int, default=10**6)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    main(args.max_rows, args.repeats)
