@@ -426,3 +426,14 @@ def test_sofa_si_units_match_R_findInterval():
     got = sofa(days)
     assert got["sofa_liver"].tolist() == R_LIVER_SI
     assert got["sofa_renal"].tolist() == R_RENAL_SI
+
+
+def test_sofa1_ignores_sofa2_columns_and_options():
+    # Vincent 1996 reads none of SOFA-2's columns or options (one spec serves both scores).
+    from trialkit.sofa import VERSIONS
+
+    assert set(VERSIONS) == {"sofa1", "sofa2"}
+    plain = sofa(day_with(gcs=9))
+    extra = day_with(gcs=9).assign(sedated=1, resp_support="imv", delirium_drug=1)
+    same = sofa(extra, sedation="zero", ceiling=False)
+    assert plain.filter(like="sofa_").equals(same.filter(like="sofa_"))
