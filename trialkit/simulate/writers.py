@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from trialkit.simulate.draws import _spec, twin
+from trialkit.simulate.model import SOFA2_DECIMALS
 from trialkit.simulate.params import TwinParams, bundled_twin_file, read_twin_file, twin_params
 from trialkit.spec import Spec
 
@@ -27,6 +28,7 @@ _DECIMALS = {
     "epinephrine_ug_kg_min": 2,
     "dopamine_ug_kg_min": 1,
     "dobutamine_ug_kg_min": 1,
+    **SOFA2_DECIMALS,
 }
 
 
