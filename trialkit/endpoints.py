@@ -706,3 +706,23 @@ def analysis_set(
         out = out[pd.to_numeric(flag, errors="coerce").fillna(0).to_numpy() == 1]
         out = out.reset_index(drop=True)
     return out
+
+
+def in_population(frame: pd.DataFrame, spec: Spec, population: str | None = None) -> pd.DataFrame:
+    """The patients of an analysis set in one of the spec's populations (its flag column
+    is 1), renumbered from 0; ``None`` is the primary population.
+
+    Raises
+    ------
+    trialkit.spec.SpecError
+        The population is not the spec's and the patients have no flag column of that name.
+    """
+    name = population or "primary"
+    flag = spec.populations.get(name, name)
+    if flag not in frame.columns:
+        raise SpecError(
+            f"population {name!r}: the spec's populations are {spec.populations} and "
+            f"patients.csv has no flag column {flag!r}"
+        )
+    keep = pd.to_numeric(frame[flag], errors="coerce").fillna(0).to_numpy() == 1
+    return frame[keep].reset_index(drop=True)

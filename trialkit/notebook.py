@@ -265,7 +265,7 @@ class Context:
     ) -> pd.DataFrame:
         """The analysis set (:func:`trialkit.endpoints.analysis_set`) of a population, with
         a line saying how many patients it holds per arm."""
-        from trialkit.endpoints import analysis_set
+        from trialkit.endpoints import analysis_set, in_population
 
         spec = self.spec if spec is None else spec
         everyone = next((f for s, f in self._cache if s is spec), None)
@@ -273,20 +273,12 @@ class Context:
             everyone = analysis_set(self.data, spec)
             self._cache.append((spec, everyone))
         name = population or "primary"
-        flag = spec.populations.get(name, name)
-        if flag not in everyone.columns:
-            from trialkit.spec import SpecError
-
-            raise SpecError(
-                f"population {name!r}: the spec's populations are {spec.populations} and "
-                f"patients.csv has no flag column {flag!r}"
-            )
-        out = everyone[pd.to_numeric(everyone[flag], errors="coerce").fillna(0) == 1]
-        out = out.reset_index(drop=True)
+        out = in_population(everyone, spec, name)
         if not quiet:
             a1, a2 = spec.arms
             print(
-                f"{spec.name}, population '{name}' ({flag} = 1): {len(out)} patients "
+                f"{spec.name}, population '{name}' ({spec.populations.get(name, name)} = 1): "
+                f"{len(out)} patients "
                 f"({a1} {(out.arm == a1).sum()}, {a2} {(out.arm == a2).sum()})"
             )
         return out
@@ -324,6 +316,8 @@ def setup(
     trial: str | Path,
     data_dir: str | Path | None = None,
     out_dir: str | Path | None = None,
+    *,
+    sofa_version: str | None = None,
 ) -> Context:
     """Open a trial for a notebook: its spec, its validated data and published figures.
 
@@ -336,12 +330,17 @@ def setup(
         not ship).
     out_dir : str, Path or None
         The report folder; None: a scratch folder (a hand run never touches a report).
+    sofa_version : {"sofa1", "sofa2"} or None
+        Score every SOFA of this run with that version (``-p sofa_version=sofa2``); None:
+        the spec's ``[sofa] version``.
     """
     from trialkit.resources import bundled_data
     from trialkit.schema import load_trial
     from trialkit.spec import SpecError
 
     spec = load_spec(trial)
+    if sofa_version is not None:
+        spec = spec.with_sofa(version=sofa_version)
     if data_dir is None:
         folder = bundled_data(spec.id)
         if folder is None:

@@ -151,14 +151,20 @@ class Spec:
         return {**self.sofa, "exclude": tuple(self.sofa.get("exclude", ()))}
 
     @property
+    def sofa_version(self) -> str:
+        """The SOFA version the spec scores with (``"sofa1"``, Vincent 1996, by default)."""
+        return str(self.sofa.get("version", "sofa1"))
+
+    @property
     def score_max(self) -> int:
         """The highest total the spec's SOFA variant can reach (4 per scored system)."""
         return 4 * (6 - len(set(self.sofa.get("exclude", ()))))
 
     @property
     def score_name(self) -> str:
-        """``"SOFA"``, or ``"modified SOFA"`` when systems are left out."""
-        return "modified SOFA" if self.sofa.get("exclude") else "SOFA"
+        """``"SOFA"`` or ``"SOFA-2"``, ``"modified ..."`` when systems are left out."""
+        name = "SOFA-2" if self.sofa_version == "sofa2" else "SOFA"
+        return f"modified {name}" if self.sofa.get("exclude") else name
 
     def endpoint_options(self, endpoint_id: str) -> dict[str, Any]:
         """Keyword arguments for the endpoint's rule (without the keys of ENDPOINT_META)."""
@@ -205,6 +211,16 @@ class Spec:
         endpoints = {k: dict(v) for k, v in self.endpoints.items()}
         endpoints[endpoint_id].update(options)
         return replace(self, endpoints=endpoints)
+
+
+    def with_sofa(self, **options: Any) -> Spec:
+        """A copy of the spec with some ``[sofa]`` options changed (``version="sofa2"``: the
+        trial scored with SOFA-2); the options are checked as the spec's own are."""
+        problems: list[str] = []
+        _keys(options, _sofa_checks(), f"spec {self.id!r}, [sofa]", problems)
+        if problems:
+            raise SpecError(problems)
+        return replace(self, sofa={**self.sofa, **options})
 
 
 def available() -> list[str]:

@@ -52,8 +52,10 @@ __all__ = [
     "SWEPT_RULES",
     "by_option",
     "choice_summary",
+    "estimate",
     "figure_table",
     "grid",
+    "prescribed_estimator",
     "summary_text",
     "sweep",
     "sweep_endpoints",
@@ -114,6 +116,11 @@ def _scores_a_worst_value(rule: str, days: Any, death: Any, discharge: Any) -> b
     return applies and "worst" in (death, discharge)
 
 
+def prescribed_estimator(spec: Spec, eid: str) -> str:
+    """The estimator of :data:`ESTIMATORS` that the spec's ``analysis`` of an endpoint is."""
+    return _ESTIMATOR_ANALYSIS[spec.analysis_of(eid)]
+
+
 def _spec_choice(spec: Spec, eid: str, populations: Mapping[str, str]) -> dict[str, Any]:
     rule, opts = spec.rule(eid), spec.endpoint_options(eid)
     choice: dict[str, Any] = {"missing": spec.sofa.get("missing", "normal")}
@@ -124,7 +131,7 @@ def _spec_choice(spec: Spec, eid: str, populations: Mapping[str, str]) -> dict[s
         choice[key] = opts.get(key, _rule_default(rule, key)) if rules_apply else None
     flag = spec.populations.get(spec.population_of(eid), spec.population_of(eid))
     choice["population"] = next((n for n, f in populations.items() if f == flag), None)
-    choice["estimator"] = _ESTIMATOR_ANALYSIS[spec.analysis_of(eid)]
+    choice["estimator"] = prescribed_estimator(spec, eid)
     return choice
 
 
@@ -270,15 +277,21 @@ def _in_population(frame: pd.DataFrame, flag: str) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
-def _estimate(
+def estimate(
     estimator: str,
     frame: pd.DataFrame,
     eid: str,
     spec: Spec,
-    seed: np.random.SeedSequence,
-    n_resamples: int,
+    seed: np.random.SeedSequence | int = 20251123,
+    n_resamples: int = 2000,
 ) -> dict[str, Any]:
-    """One comparison of the arms, as a dict of the sweep's result columns."""
+    """One comparison of the arms by one of :data:`ESTIMATORS`, as a dict of the sweep's
+    result columns (``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``n_x``, ``n_y``,
+    ``method``); ``prescribed_estimator`` gives the spec's own for an endpoint.
+
+    ``"mean_difference"`` adjusts for the endpoint's ``covariates`` and ``factors`` when the
+    spec lists them; ``seed`` and ``n_resamples`` serve the bootstrap only.
+    """
     from trialkit import stats
 
     arm_1, arm_2 = spec.arms
@@ -392,7 +405,7 @@ def _run_combinations(
         with _WARNINGS, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                row |= _estimate(combo["estimator"], frame, eid, spec, seed, n_resamples)
+                row |= estimate(combo["estimator"], frame, eid, spec, seed, n_resamples)
             except ValueError as exc:  # too few patients, a singular design ...
                 row |= {"estimate": math.nan, "ci_low": math.nan, "ci_high": math.nan,
                         "p_value": math.nan, "n_x": row["n_x_values"], "n_y": row["n_y_values"],

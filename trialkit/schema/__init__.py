@@ -43,7 +43,7 @@ from trialkit.schema.columns import (
     ColumnDef,
     Kind,
 )
-from trialkit.schema.load import load_trial, validate_folder
+from trialkit.schema.load import load_trial, sofa2_missing, validate_folder
 from trialkit.schema.schemas import daily_schema, events_schema, patients_schema
 from trialkit.schema.trial import DataError, Trial
 
@@ -67,5 +67,6 @@ __all__ = [
     "events_schema",
     "load_trial",
     "patients_schema",
+    "sofa2_missing",
     "validate_folder",
 ]

@@ -74,6 +74,22 @@ def _finish(df: pd.DataFrame, defs: Sequence[ColumnDef]) -> pd.DataFrame:
     return out
 
 
+def sofa2_missing(daily: pd.DataFrame, spec: Spec) -> list[str]:
+    """What SOFA-2 needs under the spec's ``[sofa]`` options and ``daily`` does not have
+    (one problem per missing column, naming the option that needs it); empty when it can be
+    scored."""
+    from trialkit.sofa import COMPONENTS, VERSIONS
+
+    version = VERSIONS["sofa2"]
+    options = {k: v for k, v in spec.sofa.items() if k not in ("version", "exclude", "missing")}
+    include = tuple(c for c in COMPONENTS if c not in spec.sofa.get("exclude", ()))
+    try:
+        version.needed(daily, include, version.options(options))
+    except DataError as exc:
+        return exc.problems
+    return []
+
+
 def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial:
     """Read and validate a trial's data folder.
 
@@ -164,6 +180,8 @@ def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial
 
     if daily is not None:
         vasopressor_check(daily, sources["daily.csv"], problems)
+        if spec.sofa_version == "sofa2":
+            problems += sofa2_missing(daily, spec)
     found_warnings: list[str] = []
     if patients is not None and "patient_id" in patients:
         others = {"daily.csv": daily, "events.csv": events}
