@@ -7,12 +7,10 @@ numbers the package has already computed and tested. The arms keep one colour
 everywhere (Okabe-Ito, safe for colour-blind readers): experimental vermillion,
 control blue.
 
-The figures live in modules by what they show: :mod:`~trialkit.plots.consort` (the flow
-of patients), :mod:`~trialkit.plots.daily` (day by day), :mod:`~trialkit.plots.survival`
-(time to event, free days), :mod:`~trialkit.plots.forest` (estimates with intervals),
-:mod:`~trialkit.plots.distributions` (an endpoint by arm) and
-:mod:`~trialkit.plots.scores` (two SOFA versions side by side); all are importable from
-here.
+The figures live in modules by what they show: ``consort`` (the flow of patients),
+``daily`` (day by day), ``survival`` (time to event, free days), ``forest`` (estimates
+with intervals), ``distributions`` (an endpoint by arm) and ``scores`` (two SOFA versions
+side by side); all are importable from here.
 """
 
 from trialkit.plots._common import ARM_COLOURS, arm_palette

@@ -118,7 +118,7 @@ def daily_sofa_by_arm(
     Returns
     -------
     Figure
-        Outlier points are left out of the boxes above :data:`MAX_FLIERS_ROWS` measured
+        Outlier points are left out of the boxes above ``MAX_FLIERS_ROWS`` (50,000) measured
         patient-days.
 
     Examples

@@ -4,7 +4,7 @@
 column per organ system and the total, under either version (``version="sofa1"`` or
 ``"sofa2"``) into the same columns, so every endpoint works on either score. Every boundary
 convention is written in its docstring; the cut points live in the version modules
-(:mod:`trialkit.sofa.sofa1`, :mod:`trialkit.sofa.sofa2`), so they can be read against the
+(``trialkit.sofa.sofa1``, ``trialkit.sofa.sofa2``), so they can be read against the
 published tables.
 """
 
