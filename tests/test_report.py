@@ -23,6 +23,7 @@ from trialkit.report import (
     unanalysed_endpoints,
 )
 from trialkit.results import COLUMNS
+from trialkit.schema import load_trial
 from trialkit.spec import load_spec
 
 HERE = Path(__file__).parent
@@ -108,6 +109,18 @@ def test_requirements_are_rules_tables_endpoints_or_spec_keys():
     assert missing_requirements(tables, imicro) == ["table:quality_of_life"]
     either = report.Notebook(Path("f.ipynb"), (), ("rule:free_days", "rule:no_such_rule"))
     assert missing_requirements(either, imicro) == []
+
+
+def test_a_data_requirement_is_checked_on_the_loaded_data():
+    spec = load_spec("imicro")
+    nb = report.Notebook(Path("s.ipynb"), ("data:sofa2",))
+    with_sofa2 = load_trial(HERE.parent / "data" / "imicro")
+    without = load_trial(HERE / "fixtures" / "tiny", spec)
+    assert missing_requirements(nb, spec, with_sofa2) == []
+    assert missing_requirements(nb, spec, without) == ["data:sofa2"]
+    assert missing_requirements(nb, spec) == []  # no data at hand: taken to hold
+    unknown = report.Notebook(Path("u.ipynb"), ("data:no_such_check",))
+    assert missing_requirements(unknown, spec, with_sofa2) == ["data:no_such_check"]
 
 
 def test_an_endpoint_no_running_notebook_analyses_is_named_with_the_reason():

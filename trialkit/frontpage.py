@@ -358,9 +358,13 @@ def _figure_rows(fid: str, fig: Mapping[str, Any], table: pd.DataFrame, verdict:
 def _analysis_row(o: Outcome) -> str:
     name = o.notebook.path.name
     if o.status == "not applicable":
+        data = [m for m in o.missing if m.startswith("data:")]
+        spec = [m for m in o.missing if m not in data]
+        why = [f"the {whose} has no " + "; ".join(_requirement_text(m) for m in missing)
+               for whose, missing in (("spec", spec), ("data", data)) if missing]  # fmt: skip
         return (
-            f"<tr><td>{e(name)}</td><td class='muted'>not applicable: the spec has no "
-            f"{e('; '.join(_requirement_text(m) for m in o.missing))}</td></tr>"
+            f"<tr><td>{e(name)}</td><td class='muted'>not applicable: "
+            f"{e('; '.join(why))}</td></tr>"
         )
     page = f"{o.run.spec.id}/{o.notebook.name}"
     link = (
@@ -390,6 +394,8 @@ def _requirement_text(entry: str) -> str:
             words.append(f"endpoint with rule {name}")
         elif name and kind == "table":
             words.append(f"table of kind {name}")
+        elif name == "sofa2" and kind == "data":
+            words.append("SOFA-2 columns in daily.csv")
         else:
             words.append(part)
     return " or ".join(words)

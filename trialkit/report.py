@@ -12,8 +12,9 @@ A notebook states in its metadata what it needs and which endpoints it analyses:
 
 Entries of ``requires`` must all hold for the notebook to run; it runs when at least one
 entry of ``covers`` does (when it gives any). An entry is ``rule:<name>`` (an endpoint with
-that rule), ``table:<kind>`` (an extra table of that kind), an endpoint id, an extra table's
-name, a non-empty spec section (``design``) or a key of one (``design.interim_n``).
+that rule), ``table:<kind>`` (an extra table of that kind), ``data:sofa2`` (the data can be
+scored with SOFA-2), an endpoint id, an extra table's name, a non-empty spec section
+(``design``) or a key of one (``design.interim_n``).
 
 What the report promises:
 
@@ -135,8 +136,22 @@ def find_notebooks(folder: str | Path) -> list[Notebook]:
     return out
 
 
-def _holds(entry: str, spec: Spec) -> bool:
+def _has_sofa2_columns(spec: Spec, data: Any) -> bool:
+    from trialkit.schema import sofa2_missing
+
+    return not sofa2_missing(data.daily, spec.with_sofa(version="sofa2"))
+
+
+#: ``data:<name>`` requirements: what the trial's data must hold (checked on the loaded data).
+DATA_REQUIREMENTS = {"sofa2": _has_sofa2_columns}
+
+
+def _holds(entry: str, spec: Spec, data: Any = None) -> bool:
     kind, _, name = entry.partition(":")
+    if name and kind == "data":
+        check = DATA_REQUIREMENTS.get(name)
+        # Without the data at hand (a listing), a data requirement is taken to hold.
+        return check is not None and (data is None or check(spec, data))
     if name and kind == "rule":
         return bool(spec.with_rule(name))
     if name and kind == "table":
@@ -151,10 +166,10 @@ def _holds(entry: str, spec: Spec) -> bool:
     return bool(node) or node == 0
 
 
-def missing_requirements(notebook: Notebook, spec: Spec) -> list[str]:
-    """Why ``notebook`` does not apply to ``spec`` (empty: it applies)."""
-    missing = [r for r in notebook.requires if not _holds(r, spec)]
-    if notebook.covers and not any(_holds(c, spec) for c in notebook.covers):
+def missing_requirements(notebook: Notebook, spec: Spec, data: Any = None) -> list[str]:
+    """Why ``notebook`` does not apply to ``spec`` and its ``data`` (empty: it applies)."""
+    missing = [r for r in notebook.requires if not _holds(r, spec, data)]
+    if notebook.covers and not any(_holds(c, spec, data) for c in notebook.covers):
         either = " or ".join(notebook.covers)
         if either not in missing:  # a notebook that covers what it requires
             missing.append(either)
@@ -173,9 +188,11 @@ def covered_endpoints(notebook: Notebook, spec: Spec) -> set[str]:
     return out
 
 
-def unanalysed_endpoints(spec: Spec, notebooks: Sequence[Notebook]) -> dict[str, str]:
+def unanalysed_endpoints(
+    spec: Spec, notebooks: Sequence[Notebook], data: Any = None
+) -> dict[str, str]:
     """Endpoint id -> why no notebook that runs analyses it (empty when every one is)."""
-    running = [nb for nb in notebooks if not missing_requirements(nb, spec)]
+    running = [nb for nb in notebooks if not missing_requirements(nb, spec, data)]
     done = set().union(*(covered_endpoints(nb, spec) for nb in running))
     out = {}
     for eid in spec.endpoints:
@@ -183,7 +200,8 @@ def unanalysed_endpoints(spec: Spec, notebooks: Sequence[Notebook]) -> dict[str,
             continue
         would = [nb for nb in notebooks if eid in covered_endpoints(nb, spec)]
         why = "; ".join(
-            f"{nb.name} would, but the spec has no {', '.join(missing_requirements(nb, spec))}"
+            f"{nb.name} would, but the spec has no "
+            f"{', '.join(missing_requirements(nb, spec, data))}"
             for nb in would
         )
         out[eid] = why or (
@@ -330,7 +348,9 @@ def run_report(
         runs = _resolve_trials(trial, None if data_dir is None else Path(data_dir))
         notebooks = find_notebooks(folder)
         outcomes = [
-            Outcome(run, nb, missing_requirements(nb, run.spec)) for run in runs for nb in notebooks
+            Outcome(run, nb, missing_requirements(nb, run.spec, run.data))
+            for run in runs
+            for nb in notebooks
         ]
         todo = [o for o in outcomes if not o.missing]
         running = sorted({o.notebook.path for o in todo})
@@ -353,7 +373,7 @@ def run_report(
                 if notebooks
                 else f"{run.spec.id}: no analysis notebooks in {folder}"
             )
-        for eid, why in unanalysed_endpoints(run.spec, notebooks).items():
+        for eid, why in unanalysed_endpoints(run.spec, notebooks, run.data).items():
             problems.append(f"{run.spec.id}: endpoint {eid!r} is analysed by no notebook: {why}")
 
     try:

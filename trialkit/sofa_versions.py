@@ -44,9 +44,13 @@ from trialkit.tables import median_iqr_by_arm
 __all__ = [
     "SYSTEM_NAMES",
     "agreement",
+    "describe_shifts",
     "paired_scores",
     "rederive",
+    "rederive_table",
+    "shift_table",
     "system_shifts",
+    "version_name",
 ]
 
 #: Organ systems as a clinician names them, in the order of the SOFA table.
@@ -289,3 +293,96 @@ def rederive(
 def version_name(version: str) -> str:
     """A version's name as the references give it ("SOFA-2 (Ranzani et al. 2025)")."""
     return VERSIONS[version].name
+
+
+# --- for the page ---------------------------------------------------------------------------
+
+
+def _pct(share: float) -> str:
+    return "" if math.isnan(share) else f"{100 * share:.0f}%"
+
+
+def shift_table(shifts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`system_shifts` as a clinician reads it: system names, scores to 2 decimals,
+    shares in %, the limits of agreement as one interval."""
+    return pd.DataFrame(
+        {
+            "system": [SYSTEM_NAMES.get(s, s) for s in shifts["system"]],
+            "patient-days": shifts["patient_days"].astype(int),
+            "mean SOFA": shifts["mean_sofa1"].round(2),
+            "mean SOFA-2": shifts["mean_sofa2"].round(2),
+            "SOFA-2 − SOFA": shifts["bias"].round(2),
+            "95% limits of agreement": [
+                f"{lo:.2f} to {hi:.2f}"
+                for lo, hi in zip(shifts["loa_low"], shifts["loa_high"], strict=True)
+            ],
+            "same score": shifts["identical"].map(_pct),
+            "SOFA-2 higher": shifts["higher"].map(_pct),
+            "SOFA-2 lower": shifts["lower"].map(_pct),
+            "ICC(A,1)": shifts["icc_a1"].round(2),
+        }
+    )
+
+
+def describe_shifts(shifts: pd.DataFrame) -> str:
+    """Sentences saying which systems move most and which way, and what that does to the
+    total, from :func:`system_shifts` (Markdown; no text from a user's file)."""
+    parts = []
+    systems = shifts[shifts["system"] != "total"]
+    moving = systems[systems["identical"] < 1]
+    for r in moving.head(3).itertuples():
+        way = "lower" if r.lower > r.higher else "higher"
+        share = r.lower if way == "lower" else r.higher
+        parts.append(
+            f"the **{SYSTEM_NAMES.get(r.system, r.system)}** score changes on "
+            f"{_pct(1 - r.identical)} of patient-days, {way} under SOFA-2 on {_pct(share)} "
+            f"(mean {r.bias:+.2f} points)"
+        )
+    text = ("Of the systems, " + "; ".join(parts) + ".") if parts else (
+        "No system's score changes between the versions on these patient-days.")  # fmt: skip
+    total = shifts[shifts["system"] == "total"]
+    if len(total):
+        t = total.iloc[0]
+        text += (
+            f" The total is the same on {_pct(t.identical)} of patient-days and within one "
+            f"point on {_pct(t.within_1)}; on average SOFA-2 scores {t.bias:+.2f} points "
+            f"(95% limits of agreement {t.loa_low:.1f} to {t.loa_high:.1f}), so a "
+            "difference between arms measured in SOFA is not the same number in SOFA-2."
+        )
+    return text
+
+
+def rederive_table(
+    again: pd.DataFrame, spec: Spec, published: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """:func:`rederive` as a clinician reads it: each endpoint under each score, the arms'
+    medians (IQR), the comparison with its 95% CI and P, and the published figure of the
+    comparison (when the data folder's ``published.toml`` has one)."""
+    figures = (published or {}).get("figures", {})
+    arm_1, arm_2 = spec.arms
+
+    def iqr(r: Any, k: str) -> str:
+        return f"{r[f'median_{k}']:.1f} ({r[f'q1_{k}']:.1f} to {r[f'q3_{k}']:.1f})"
+
+    rows = []
+    for _, r in again.iterrows():
+        fig = figures.get(f"{r['endpoint']}_difference", {})
+        shown = ""
+        if "estimate" in fig and r["version"] == spec.sofa_version:
+            shown = f"{fig['estimate']}"
+            if "ci_low" in fig and "ci_high" in fig:
+                shown += f" ({fig['ci_low']} to {fig['ci_high']})"
+        rows.append(
+            {
+                "endpoint": spec.label(r["endpoint"]),
+                "score": r["score"],
+                f"{arm_1}: median (IQR)": iqr(r, "x"),
+                f"{arm_2}: median (IQR)": iqr(r, "y"),
+                "difference (95% CI)": f"{r['estimate']:.2f} ({r['ci_low']:.2f} to "
+                f"{r['ci_high']:.2f})",
+                "P": f"{r['p_value']:.3f}",
+                "published": shown,
+                "patients whose value changes": int(r["changed"]),
+            }
+        )
+    return pd.DataFrame(rows)
