@@ -30,6 +30,7 @@ IMICRO_NOTEBOOKS = (
     "08_sample_size",
     "12_estimands",
     "13_null_trial",
+    "16_sofa2",
 )
 PARAMETERS = ("trial", "data_dir", "out_dir", "population", "seed")
 
@@ -109,7 +110,37 @@ def test_report_runs_on_a_second_twin_without_code_changes(tmp_path):
         "delta_sofa.sensitivity.death_exclude.discharge_exclude",
         "delta_sofa.estimand.win_ratio",
         "death_d28.bayes.skeptical",
+        "delta_sofa.sofa2.difference",
+        "sofa2.bias.total",
     ):
         assert expected in ids, expected
     assert set(results["verdict"]) == {"not published"}
     assert results["estimate"].notna().all()
+
+
+@pytest.mark.slow
+def test_sofa_version_parameter_scores_the_page_with_sofa2(tmp_path):
+    # -p sofa_version=sofa2 as the report passes it: the primary page's estimates are
+    # those of the trial scored with SOFA-2 (trialkit.sofa_versions.rederive's SOFA-2 row).
+    import papermill as pm
+
+    from trialkit.resources import bundled_data
+    from trialkit.schema import load_trial
+    from trialkit.sofa_versions import rederive
+
+    pm.execute_notebook(
+        str(notebooks_dir() / "02_delta_sofa.ipynb"),
+        str(tmp_path / "02.ipynb"),
+        parameters={"sofa_version": "sofa2", "out_dir": str(tmp_path)},
+        cwd=str(notebooks_dir()),
+        progress_bar=False,
+    )
+    results = pd.concat(pd.read_csv(f) for f in (tmp_path / "imicro" / "results").glob("*.csv"))
+    got = results.set_index("analysis_id").loc["delta_sofa.hodges_lehmann"]
+    again = rederive(load_trial(bundled_data("imicro"))).set_index(["endpoint", "version"])
+    want = again.loc[("delta_sofa", "sofa2")]
+    assert got["estimate"] == pytest.approx(want["estimate"])
+    assert got["ci_low"] == pytest.approx(want["ci_low"])
+    assert got["p_value"] == pytest.approx(want["p_value"], abs=5e-4)
+    page = (tmp_path / "02.ipynb").read_text()
+    assert "maximum SOFA-2" in page
