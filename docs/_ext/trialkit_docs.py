@@ -139,7 +139,8 @@ them.
 #: The API reference's sections: (title, modules).
 API_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Data and the analysis plan", (
-        "trialkit.spec", "trialkit.schema", "trialkit.sofa", "trialkit.endpoints",
+        "trialkit.spec", "trialkit.schema", "trialkit.sofa", "trialkit.sofa_versions",
+        "trialkit.endpoints",
         "trialkit.simulate",
     )),
     ("Statistics and design", ("trialkit.stats", "trialkit.design")),
