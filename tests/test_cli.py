@@ -27,7 +27,9 @@ def test_version_and_python_m(tmp_path):
     assert done.returncode == 0 and done.stdout.strip() == f"trialkit {__version__}"
 
 
-@pytest.mark.parametrize("command", [[], ["init"], ["validate"], ["simulate"], ["report"]])
+@pytest.mark.parametrize(
+    "command", [[], ["init"], ["validate"], ["simulate"], ["report"], ["sweep"], ["design-sim"]]
+)
 def test_every_subcommand_has_plain_text_help(command, capsys):
     with pytest.raises(SystemExit) as info:
         main([*command, "--help"])

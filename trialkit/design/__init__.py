@@ -4,7 +4,9 @@ Modules: :mod:`~trialkit.design.sample_size` (fixed designs, as R's ``power.t.te
 ``power.prop.test``), :mod:`~trialkit.design.group_sequential` (Lan-DeMets spending, as
 rpact's ``getDesignGroupSequential``), :mod:`~trialkit.design.interim` (conditional and
 predictive power), :mod:`~trialkit.design.operating` (Monte Carlo operating
-characteristics of a design with an interim analysis) and :mod:`~trialkit.design.plots`.
+characteristics of a design with an interim analysis), :mod:`~trialkit.design.scenarios`
+(those characteristics for every scenario and candidate rule of a spec's design: ``trialkit
+design-sim``) and :mod:`~trialkit.design.plots`.
 
 The functions are imported on first use (scipy.stats and statsmodels take seconds to
 import; see :mod:`trialkit._lazy`).  ``trialkit.design.group_sequential`` is the function,
@@ -20,6 +22,7 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "interim": ("conditional_power", "drift_means", "futility_bound_from_cp", "predictive_power"),
     "operating": ("OutcomeGenerator", "normal_outcomes", "simulate_operating_characteristics"),
     "plots": (),  # reached as trialkit.design.plots, as before
+    "scenarios": ("design_simulation", "read_scenarios", "simulate_design"),
     "sample_size": (
         "power_means",
         "power_proportions",
