@@ -104,6 +104,90 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seeds", type=int, default=20, help="seeds tried by --targets (default 20)")
     s.add_argument("--force", action="store_true", help="replace data already in --out")
 
+    c = sub.add_parser(
+        "calibrate",
+        help="fit a twin's parameters to a publication's figures",
+        description="Fit the twin model's parameters to every figure of a published.toml that "
+        "the notebooks reproduce (counts exactly, the rest by simulated method of moments with "
+        "common random numbers), choose the seed whose realisation agrees with the most "
+        "figures, report how many agree for it and for other seeds, and say which figures no "
+        "data can give with the report's method, and why.",
+    )
+    c.add_argument("--trial", required=True, help="spec id or spec file")
+    c.add_argument(
+        "--published",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the published figures (a published.toml, or the folder holding one)",
+    )
+    c.add_argument(
+        "--targets",
+        type=Path,
+        default=None,
+        metavar="FILE.csv",
+        help="more targets (columns id, statistic, endpoint, arm, population, "
+        "target, tolerance, as in calibration.csv)",
+    )
+    c.add_argument(
+        "--seeds",
+        type=int,
+        default=100,
+        metavar="N",
+        help="candidate seeds 1..N for the twin's realisation (default 100)",
+    )
+    c.add_argument(
+        "--check-seeds",
+        type=int,
+        default=20,
+        metavar="N",
+        help="other seeds whose agreement is reported (default 20)",
+    )
+    c.add_argument(
+        "--fit-seeds",
+        type=int,
+        default=20,
+        metavar="K",
+        help="common random numbers of the fit: realisations per evaluation (default 20)",
+    )
+    c.add_argument(
+        "--fix",
+        action="append",
+        default=[],
+        metavar="KNOB=VALUE",
+        help="hold a knob at a value, e.g. early_death_tau=7 (repeatable)",
+    )
+    c.add_argument(
+        "--free",
+        action="append",
+        default=[],
+        metavar="KNOB",
+        help="fit only these knobs (repeatable; default all but the fixed ones)",
+    )
+    c.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE.toml",
+        help="the twin file to write (default: <trial>-twin.toml)",
+    )
+    c.add_argument(
+        "--table",
+        type=Path,
+        default=None,
+        metavar="FILE.csv",
+        help="the fit report to write (default: beside --out, <name>-fit.csv)",
+    )
+    c.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        metavar="FILE.md",
+        help="do not fit: write the fit report of the twin's current parameters and seed "
+        "(the trial's twin.toml) as Markdown: every printed number beside the twin's, the "
+        "reasons a figure is not met, agreement over other seeds, the realism checks",
+    )
+
     r = sub.add_parser(
         "report",
         help="run the analysis notebooks and write the HTML report",
@@ -381,6 +465,113 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from trialkit.published import FILE_NAME, load_published
+    from trialkit.schema import DataError
+    from trialkit.simulate import fit, read_targets
+    from trialkit.simulate.calibration import formatted_calibration, twin_toml
+    from trialkit.spec import load_spec
+
+    spec = load_spec(args.trial)
+    source: Path = args.published
+    if source.is_dir():
+        source = source / FILE_NAME
+    if not source.is_file():
+        raise UsageError(f"--published {args.published}: no such file (give a published.toml)")
+    if source.name == FILE_NAME:
+        published = load_published(source.parent)
+    else:  # load_published reads a folder's published.toml: check this file the same way
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / FILE_NAME
+            shutil.copyfile(source, copy)
+            try:
+                published = load_published(tmp)
+            except DataError as exc:  # name the user's file, not the copy
+                raise DataError([m.replace(str(copy), str(source)) for m in exc.problems]) from None
+    targets = None
+    if args.targets is not None:
+        if not args.targets.is_file():
+            raise UsageError(f"--targets {args.targets}: no such file")
+        targets = read_targets(args.targets, spec)
+    if args.report is not None:
+        return _calibration_report(args, spec, published)
+    fixed = {}
+    for item in args.fix:
+        name, sep, text = item.partition("=")
+        try:
+            fixed[name.strip()] = float(text)
+        except ValueError:
+            raise UsageError(f"--fix {item}: give KNOB=NUMBER, e.g. early_death_tau=7 "
+                             f"(knobs: {', '.join(fit.KNOBS)})") from None  # fmt: skip
+        if not sep:
+            raise UsageError(f"--fix {item}: give KNOB=NUMBER (knobs: {', '.join(fit.KNOBS)})")
+    for name, value in (("--seeds", args.seeds), ("--check-seeds", args.check_seeds),
+                        ("--fit-seeds", args.fit_seeds)):  # fmt: skip
+        if value < (2 if name == "--fit-seeds" else 1):
+            raise UsageError(f"{name} {value}: must be at least "
+                             f"{2 if name == '--fit-seeds' else 1}")  # fmt: skip
+    out: Path = args.out if args.out is not None else Path(f"{spec.id}-twin.toml")
+    table_path: Path = args.table if args.table is not None else out.with_name(
+        f"{out.stem}-fit.csv")  # fmt: skip
+    for path, flag in ((out, "--out"), (table_path, "--table")):
+        if path.is_dir():
+            raise UsageError(f"{flag} {path}: is a folder; give a file name")
+    result = fit.fit_twin(
+        spec, published, targets=targets, free=args.free or None, fixed=fixed,
+        seeds=range(1, args.seeds + 1), check_seeds=range(10_001, 10_001 + args.check_seeds),
+        fit_seeds=range(20_001, 20_001 + args.fit_seeds),
+    )  # fmt: skip
+    s = result.summary
+    header = (
+        f"{spec.name} twin: the parameters of trialkit's generative model, calibrated by\n"
+        f"`trialkit calibrate` to {source.name} (simulated method of moments, {s['moments']} "
+        f"moments,\n{len(s['fit_seeds'])} common-random-number seeds; seed chosen among "
+        f"{s['seeds_searched']}). Every parameter not set here\nhas the model's documented "
+        "default (trialkit.simulate.TwinParams)."
+    )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(twin_toml(result.params, header=header), encoding="utf-8")
+        shown = result.table.drop(columns=["reason"]).assign(met=result.table["met"].astype(int))
+        formatted_calibration(shown).to_csv(table_path, index=False, lineterminator="\n")
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write there ({exc})") from exc
+    print(result.describe(spec.name))
+    print(f"  wrote {out} and {table_path}")
+    return 0
+
+
+def _calibration_report(args: argparse.Namespace, spec: object, published: dict) -> int:
+    from trialkit.simulate.fit_report import twin_fit_report
+
+    out: Path = args.report
+    if out.is_dir():
+        raise UsageError(f"--report {out}: is a folder; give a file name such as fit_report.md")
+    if args.check_seeds < 1:
+        raise UsageError(f"--check-seeds {args.check_seeds}: must be at least 1")
+    command = f"trialkit calibrate --trial {args.trial} --published {args.published} --report {out}"
+    if args.check_seeds != 20:
+        command += f" --check-seeds {args.check_seeds}"
+    page = twin_fit_report(
+        spec,
+        published,
+        check_seeds=range(10_001, 10_001 + args.check_seeds),
+        command=command,
+    )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8", newline="\n") as fh:
+            fh.write(page)
+    except OSError as exc:
+        raise UsageError(f"--report {out}: cannot write there ({exc})") from exc
+    agree = next(x for x in page.splitlines() if x.startswith("- seed ")).replace("**", "")
+    print(f"trialkit calibrate: {spec.name}, the current twin{agree[1:]}")
+    print(f"  wrote {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from trialkit.schema import DataError
     from trialkit.spec import SpecError, load_spec
@@ -405,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
             return validate_folder(args.data_dir, trial=spec, stream=sys.stdout)
         if args.command == "simulate":
             return _simulate(args)
+        if args.command == "calibrate":
+            return _calibrate(args)
         if args.command == "report":
             from trialkit.report import run_report
 

@@ -50,6 +50,24 @@ bundled seed (:func:`calibration_table` shows target beside realised). Pass
 ``condition=False`` (the default whenever the arm sizes change) for the unconditional model,
 which is what power simulations need.
 
+Calibrating to a publication
+----------------------------
+:func:`calibrate` with ``published`` (and ``trialkit calibrate``) fits the model's
+interpretable knobs (the level and spread of the baseline scores, the recovery rate and its
+spread, the day-to-day noise, when deaths happen, the treatment effect) to every figure the
+notebooks reproduce by simulated method of moments with common random numbers
+(:func:`fit_twin`), chooses the seed whose realisation agrees with the most figures, and
+reports agreement for other seeds too (:func:`seed_agreement`). :func:`figure_plan` and
+:func:`figure_estimates` compute each figure as the notebooks do. Where no data can give a
+figure with the report's method, arithmetic says so: :func:`risk_ratio_verdict` (a risk
+ratio beside rounded percentages), :func:`early_death_requirement` and
+:func:`death_timing_tradeoff` (upper quartiles that only early deaths reach), and
+:func:`death_timing_reason` for one realisation. :func:`twin_toml` writes the parameters as
+a ``twin.toml``. :func:`twin_fit_report` (``trialkit calibrate --report``) writes the fit
+report of a twin's current parameters, ``data/<trial>/fit_report.md``: every printed number
+beside the twin's with its tolerance and verdict, the reasons, agreement over other seeds and
+the realism checks (:func:`realism_checks`).
+
 A twin of any spec
 -------------------
 The bundled twins' parameters are data (``data/<trial>/twin.toml``); any other spec gets a
@@ -82,9 +100,28 @@ from trialkit.simulate.calibration import (
     find_seed,
     formatted_calibration,
     read_targets,
+    twin_toml,
     write_calibration,
 )
+from trialkit.simulate.compatibility import (
+    compatible_counts,
+    implied_log_interval,
+    risk_ratio_verdict,
+    rr_compatibility,
+)
+from trialkit.simulate.death_timing import (
+    death_share_by_day,
+    death_timing_reason,
+    death_timing_tradeoff,
+    early_death_requirement,
+    quantile_count_bounds,
+    realism_checks,
+    tau_for_share,
+)
 from trialkit.simulate.draws import simulate_endpoints, twin, twin_outcomes
+from trialkit.simulate.figures import figure_estimates, figure_plan
+from trialkit.simulate.fit import Calibration, fit_twin
+from trialkit.simulate.fit_report import seed_agreement, twin_fit_report
 from trialkit.simulate.params import (
     ORGANS,
     Exclusion,
@@ -97,21 +134,39 @@ from trialkit.simulate.writers import codebook, write_bundle, write_twin
 
 __all__ = [
     "ORGANS",
+    "Calibration",
     "Exclusion",
     "TwinParams",
     "bundled_targets",
     "calibrate",
     "calibration_table",
     "codebook",
+    "compatible_counts",
+    "death_share_by_day",
+    "death_timing_reason",
+    "death_timing_tradeoff",
     "default_params",
+    "early_death_requirement",
+    "figure_estimates",
+    "figure_plan",
     "find_seed",
+    "fit_twin",
     "formatted_calibration",
+    "implied_log_interval",
+    "quantile_count_bounds",
     "read_targets",
     "read_twin_file",
+    "realism_checks",
+    "risk_ratio_verdict",
+    "rr_compatibility",
+    "seed_agreement",
     "simulate_endpoints",
+    "tau_for_share",
     "twin",
+    "twin_fit_report",
     "twin_outcomes",
     "twin_params",
+    "twin_toml",
     "write_bundle",
     "write_calibration",
     "write_twin",

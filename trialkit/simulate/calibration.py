@@ -12,8 +12,9 @@ how much.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import MISSING, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -334,30 +335,77 @@ def _fit_counts(spec: Spec, p: TwinParams, counts: dict[str, dict[str, int]]) ->
 
 def calibrate(
     spec: Spec | str,
-    targets: list[dict[str, Any]],
+    targets: list[dict[str, Any]] | None = None,
     seeds: Sequence[int] = range(1, 21),
+    *,
+    published: Mapping[str, Any] | None = None,
+    free: Sequence[str] | None = None,
+    fixed: Mapping[str, float] | None = None,
+    check_seeds: Sequence[int] = range(10_001, 10_021),
+    fit_seeds: Sequence[int] = range(20_001, 20_021),
     **scenario: Any,
 ) -> tuple[TwinParams, pd.DataFrame]:
-    """Calibrate a twin to a user's targets: counts exactly, the rest by the choice of seed.
+    """Calibrate a twin: counts exactly, the other figures by fitted parameters and the seed.
 
     1. Per-arm counts (deaths by day 28 and by the end of follow-up, patients with a serious
        event, as counts or as percentages of the analysed population): the intercepts and
        treatment log-odds ratios of the model's Bernoulli parts are solved so that the
-       expected counts equal the targets, and the indicators are then drawn conditional on
-       the targets (exact).
-    2. Every other target (medians, quartiles, means, Hodges-Lehmann shifts, percentages of
-       other endpoints): among ``seeds``, the realisation with the smallest sum of squared
-       misses beyond tolerance, each in units of its tolerance (or of 1 when the tolerance is
-       0). The model's other parameters keep their defaults: a target they cannot reach is
-       reported, not forced.
+       expected counts equal the targets (severity integrated out by Gauss-Hermite
+       quadrature), and the indicators are then drawn conditional on the targets (exact).
+    2. With ``published`` (the figures of ``published.toml``) or ``free`` knobs: the twin's
+       continuous parameters are fitted to every other figure the notebooks reproduce and to
+       the other ``targets`` by simulated method of moments with common random numbers
+       (:func:`fit_twin`: ``fit_seeds`` realisations per evaluation,
+       :func:`scipy.optimize.least_squares`), ``fixed`` knobs held at their value.
+    3. The seed: among ``seeds``, the realisation that meets the most figures and targets
+       (then the smallest sum of squared misses, each in units of its tolerance or printed
+       precision). Without step 2 the other parameters keep their values: a target they
+       cannot reach is reported, not forced.
+
+    Parameters
+    ----------
+    spec : Spec or str
+        The trial.
+    targets : list of dict, optional
+        Calibration targets (:func:`read_targets`); required without ``published``.
+    seeds : sequence of int
+        Candidate seeds.
+    published : mapping, optional
+        :func:`trialkit.published.load_published` of the figures to fit.
+    free, fixed
+        The knobs to fit and the knobs to hold (``trialkit.simulate.knobs.KNOBS``), e.g.
+        ``fixed={"early_death_tau": 7.0}``.
+    check_seeds, fit_seeds
+        Realisations that measure robustness, and the common random numbers of the fit.
+    **scenario
+        :class:`TwinParams` fields to change before calibrating.
 
     Returns
     -------
     (TwinParams, DataFrame)
-        The parameters (with the chosen seed) and the calibration table with ``miss``
-        (realised - target) and ``met``.
+        The parameters (with the chosen seed) and the calibration table: ``id, statistic,
+        endpoint, arm, population, target, realised, tolerance, met, miss``; after a fit also
+        ``figure_id, mean_other, sd_other, share_met_other, chance`` (over ``check_seeds``),
+        ``kind, verdict, reason``.
     """
     spec = _spec(spec)
+    if published is not None or free is not None or fixed:
+        from trialkit.simulate.fit import fit_twin
+
+        result = fit_twin(
+            spec,
+            published or {"figures": {}},
+            targets=targets,
+            free=free,
+            fixed=fixed,
+            seeds=seeds,
+            check_seeds=check_seeds,
+            fit_seeds=fit_seeds,
+            **scenario,
+        )
+        return result.params, result.table
+    if targets is None:
+        raise ValueError("calibrate: give targets, published figures, or knobs to fit")
     base = twin_params(spec, **scenario)
     fitted = _fit_counts(spec, base, _count_targets(spec, base, targets))
     params = replace(base, **fitted)
@@ -373,3 +421,79 @@ def calibrate(
     _, seed, tab = best
     tab = tab.assign(miss=(tab["realised"] - tab["target"]).round(3))
     return replace(params, seed=seed), tab
+
+
+# -- writing a twin file ------------------------------------------------------------------
+
+_FIRST_FIELDS = ("prefix", "horizon", "randomized", "seed")
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if isinstance(v, float | np.floating):
+        return repr(round(float(v), 6))
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(v, tuple | list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"twin_toml: cannot write {v!r} ({type(v).__name__}) as TOML")
+
+
+def twin_toml(
+    params: TwinParams, *, header: str = "", comments: Mapping[str, str] | None = None
+) -> str:
+    """The ``[params]`` of a twin file (the format of ``data/<trial>/twin.toml``).
+
+    The arm sizes, horizon, prefix and seed always, then every field that differs from the
+    model's default (:class:`TwinParams`), exclusions as ``[[params.exclusions]]`` tables.
+    :func:`trialkit.simulate.read_twin_file` reads it back to the same parameters.
+
+    Parameters
+    ----------
+    params : TwinParams
+        The parameters to write.
+    header : str
+        Comment lines put first (each prefixed with ``#`` and a space).
+    comments : mapping, optional
+        A comment written above a field, by field name.
+
+    Examples
+    --------
+    >>> from trialkit.simulate import TwinParams
+    >>> print(twin_toml(TwinParams(prefix="T", horizon=28, randomized=(10, 10), seed=3,
+    ...                            effect_sofa=0.5)))
+    [params]
+    prefix = "T"
+    horizon = 28
+    randomized = [10, 10]
+    seed = 3
+    effect_sofa = 0.5
+    <BLANKLINE>
+    """
+    comments = dict(comments or {})
+    lines = [f"# {line}".rstrip() for line in header.splitlines()] if header else []
+    lines.append("[params]")
+    defaults = {f.name: f.default for f in fields(TwinParams) if f.default is not MISSING}
+    names = [*_FIRST_FIELDS, *(f.name for f in fields(TwinParams) if f.name not in _FIRST_FIELDS)]
+    for name in names:
+        if name in ("exclusions", "notes"):
+            continue
+        value = getattr(params, name)
+        if name not in _FIRST_FIELDS and (value is None or value == defaults.get(name, MISSING)):
+            continue
+        if name in comments:
+            lines += [f"# {c}" for c in comments[name].splitlines()]
+        lines.append(f"{name} = {_toml_value(value)}")
+    for ex in params.exclusions:
+        lines += [
+            "",
+            "[[params.exclusions]]",
+            f"arm = {_toml_value(ex.arm)}",
+            f"reason = {_toml_value(ex.reason)}",
+        ]
+        if ex.withdrawn:
+            lines.append("withdrawn = true")
+    return "\n".join(lines) + "\n"
