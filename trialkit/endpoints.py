@@ -639,13 +639,11 @@ def analysis_set(
     bound = {endpoint_id: _bind(endpoint_id, spec) for endpoint_id in spec.endpoints}
     daily = trial.daily
     index = _patient_index(patients)
-    codes = None
-    if sofa_options.get("missing") == "locf":
-        codes = positions(index, daily, "daily")
-    scores, total = daily_scores(daily, **sofa_options, patient_codes=codes)
     # The rules run on row numbers instead of ids: one id lookup here rather than one per rule
-    # (string ids are slow to look up). Errors naming ids are raised here, with the real ids.
-    pos = positions(index, daily, "daily") if codes is None else codes
+    # (string ids are slow to look up), shared with SOFA's rules across days (LOCF, SOFA-2's
+    # sedation and intermittent RRT). Errors naming ids are raised here, with the real ids.
+    pos = positions(index, daily, "daily")
+    scores, total = daily_scores(daily, **sofa_options, patient_codes=pos)
     day = days(daily, "daily")
     PatientDays(pos, day, len(index)).one_row_per_day(index, "daily")
     # The rules' daily table: daily's own columns (not copied), the ids' row numbers and the
