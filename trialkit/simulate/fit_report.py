@@ -255,8 +255,9 @@ def _why_not(
     tail += _width_note(numbers) if numbers is not None else ""
     return (
         f"printed finer than one trial's sampling error: a realisation of this twin prints "
-        f"every number of the figure with a chance of about {chance:.1g} (normal "
-        f"approximation over the {n_other} check seeds{searched}){tail}"
+        f"the {', '.join(rows['statistic'])} missed here as published with a chance of about "
+        f"{chance:.1g} (normal approximations over the {n_other} check seeds, multiplied as "
+        f"if independent{searched}){tail}"
     )
 
 
