@@ -603,3 +603,25 @@ def test_cli_calibrate_names_the_users_file_and_key(tmp_path, capsys, text, mess
     err = capsys.readouterr().err
     assert code == 2 and message in err and str(bad) in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("figure", [COMBAT_D28, COMBAT_D90])
+def test_implied_log_interval_brute_force(figure):
+    # Independent of the formula: every (centre, SE) on a fine grid whose log-Wald estimate and
+    # limits print as the figure lies in the box, and the grid's extremes come close to it.
+    from trialkit.published import precision
+
+    z = 1.959963984540054
+    c, se = np.meshgrid(np.linspace(1.05, 1.20, 1501), np.linspace(0.09, 0.14, 1001))
+    ok = np.ones_like(c, bool)
+    for key, v in (
+        ("estimate", c),
+        ("ci_low", c * np.exp(-z * se)),
+        ("ci_high", c * np.exp(z * se)),
+    ):
+        ok &= np.abs(v - figure[key]) <= precision(dict(figure), key) / 2
+    box = implied_log_interval(figure)
+    assert ok.any()
+    assert box["centre_low"] - 1e-9 <= c[ok].min() and c[ok].max() <= box["centre_high"] + 1e-9
+    assert box["se_low"] - 1e-9 <= se[ok].min() and se[ok].max() <= box["se_high"] + 1e-9
+    assert se[ok].min() - box["se_low"] < 1e-4 and box["se_high"] - se[ok].max() < 1e-4
