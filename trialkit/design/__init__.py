@@ -22,7 +22,9 @@ _WHERE: dict[str, tuple[str, ...]] = {
     "interim": ("conditional_power", "drift_means", "futility_bound_from_cp", "predictive_power"),
     "operating": ("OutcomeGenerator", "normal_outcomes", "simulate_operating_characteristics"),
     "plots": (),  # reached as trialkit.design.plots, as before
-    "scenarios": ("design_simulation", "read_scenarios", "simulate_design"),
+    "scenarios": (
+        "DesignSimulation", "Rule", "design_simulation", "read_scenarios", "simulate_design"
+    ),
     "sample_size": (
         "power_means",
         "power_proportions",
