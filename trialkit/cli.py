@@ -11,7 +11,10 @@ import dataclasses
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from trialkit import __version__
 
@@ -30,6 +33,37 @@ The bundled worked examples: trialkit report --trial imicro (or combat_shine, or
 
 class UsageError(ValueError):
     """A wrong argument: printed as one line, exit 2."""
+
+
+def add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    """``--scheduler`` and ``--workers``: where a command's Dask tasks run."""
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: $TRIALKIT_SCHEDULER, "
+        "else a local cluster)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="workers of the local cluster (default: one per core)",
+    )
+
+
+@contextmanager
+def cluster(args: argparse.Namespace) -> Iterator[Any]:
+    """The Dask client of ``--scheduler``/``--workers``; a cluster that cannot be had (no
+    answer, a bad worker count) is a user error."""
+    from trialkit import distributed
+
+    try:
+        with distributed.open_client(args.scheduler, workers=args.workers) as client:
+            yield client
+    except distributed.ClusterError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _report_epilog() -> str:
@@ -255,20 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.csv",
         help="CSV file to write (default: <trial>-sweep.csv)",
     )
-    w.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: $TRIALKIT_SCHEDULER, "
-        "else a local cluster)",
-    )
-    w.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        metavar="N",
-        help="workers of the local cluster (default: one per core)",
-    )
+    add_cluster_options(w)
     w.add_argument("--seed", type=int, default=20251123, help="seed of the bootstraps")
     from trialkit.cli_design import add_parser as add_design_sim
 
@@ -277,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from trialkit import distributed, sweep
+    from trialkit import sweep
     from trialkit.published import load_published
     from trialkit.resources import bundled_data
     from trialkit.schema import load_trial
@@ -300,14 +321,10 @@ def _sweep(args: argparse.Namespace) -> int:
     sweep.grid(spec, endpoints)  # a bad endpoint is refused before a cluster starts
     trial = load_trial(folder, spec)
     published = load_published(folder)
-    try:
-        with distributed.open_client(args.scheduler, workers=args.workers) as client:
-            result = sweep.sweep(
-                trial, spec, published=published, endpoints=endpoints, seed=args.seed,
-                client=client,
-            )  # fmt: skip
-    except distributed.ClusterError as exc:
-        raise UsageError(str(exc)) from exc
+    with cluster(args) as client:
+        result = sweep.sweep(
+            trial, spec, published=published, endpoints=endpoints, seed=args.seed, client=client
+        )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         result.to_csv(out, index=False, lineterminator="\n")

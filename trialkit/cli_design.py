@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from trialkit.cli import UsageError
+from trialkit.cli import UsageError, add_cluster_options, cluster
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -48,16 +48,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="trials drawn at once, part of the simulation's definition")  # fmt: skip
     d.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="folder to write (default: <trial>-design-sim)")  # fmt: skip
-    d.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="a running Dask scheduler (default: $TRIALKIT_SCHEDULER, else a "
-                   "local cluster)")  # fmt: skip
-    d.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="workers of the local cluster (default: one per core)")  # fmt: skip
+    add_cluster_options(d)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``trialkit design-sim``; a user's mistake raises :class:`UsageError`."""
-    from trialkit import distributed
     from trialkit.design import scenarios
     from trialkit.spec import load_spec
 
@@ -77,11 +72,8 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.out if args.out is not None else Path(f"{spec.id}-design-sim")
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: is a file; give a folder")
-    try:
-        with distributed.open_client(args.scheduler, workers=args.workers) as client:
-            oc = scenarios.simulate_design(sim, spec, client=client)
-    except distributed.ClusterError as exc:
-        raise UsageError(str(exc)) from exc
+    with cluster(args) as client:
+        oc = scenarios.simulate_design(sim, spec, client=client)
     try:
         written = scenarios.write_results(oc, sim, out)
     except OSError as exc:
