@@ -11,6 +11,8 @@ from pathlib import Path
 
 from trialkit.cli import UsageError, add_cluster_options, cluster
 
+__all__ = ["add_parser", "run"]
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The ``design-sim`` subcommand and its options."""
@@ -52,7 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``trialkit design-sim``; a user's mistake raises :class:`UsageError`."""
+    """Run ``trialkit design-sim``; a user's mistake raises ``trialkit.cli.UsageError``."""
     from trialkit.design import scenarios
     from trialkit.spec import load_spec
 

@@ -411,7 +411,10 @@ def _run_combinations(
                         "p_value": math.nan, "n_x": row["n_x_values"], "n_y": row["n_y_values"],
                         "method": combo["estimator"]}  # fmt: skip
                 notes.append(f"not estimable: {exc}")
-        notes += [str(w.message).split("\n")[0] for w in caught]
+        # A ResourceWarning (an unclosed socket or event loop of the cluster, collected by
+        # the garbage collector while the estimate ran) says nothing about the analysis.
+        notes += [str(w.message).split("\n")[0] for w in caught
+                  if not issubclass(w.category, ResourceWarning)]  # fmt: skip
         row["note"] = "; ".join(dict.fromkeys(notes))
         for fid, verdict in _verdicts(row, figures.get(eid, {}), spec.arms).items():
             row[f"reproduces_{fid}"] = None if verdict is None else verdict[0] == "agrees"
