@@ -108,6 +108,10 @@ def test_a_scenario_file_is_read_and_checked_key_by_key(tmp_path):
     d = read_scenarios(good, "combat_shine")
     assert d.n_sims == 50 and d.effects == (0.0, -1.0)
     assert d.rules == (Rule("CP", futility_z=-0.3),)
+    # options (the command line's) over the file's keys, the rest from the file
+    over = read_scenarios(good, "combat_shine", n_sims=7, generator="twin")
+    assert (over.n_sims, over.generator, over.effects) == (7, "twin", (0.0, -1.0))
+    assert over.trials_per_block == 25 and over.rules == d.rules
     bad = tmp_path / "bad.toml"
     bad.write_text('genrator = "twin"\nn_sims = "many"\nendpoint = "nosuch"\n'
                    '[[rules]]\nfutility_z = 0\n', encoding="utf-8")  # fmt: skip

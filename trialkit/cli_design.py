@@ -59,14 +59,14 @@ def run(args: argparse.Namespace) -> int:
     from trialkit.spec import load_spec
 
     spec = load_spec(args.trial)
-    options = scenarios.overrides_from({
+    given = {
         "generator": args.generator, "endpoint": args.endpoint, "effects": args.effect,
         "n": args.n, "interim_n": args.interim_n, "n_sims": args.n_sims, "seed": args.seed,
         "trials_per_block": args.trials_per_block,
-    })  # fmt: skip
+    }  # fmt: skip
+    options = {k: v for k, v in given.items() if v is not None}
     if args.scenarios is not None:
-        sim = scenarios.read_scenarios(args.scenarios, spec)
-        sim = scenarios.design_simulation(spec, **{**scenarios.as_overrides(sim), **options})
+        sim = scenarios.read_scenarios(args.scenarios, spec, **options)
     else:
         sim = scenarios.design_simulation(spec, **options)
     if args.futility_z:

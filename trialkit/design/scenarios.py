@@ -55,7 +55,7 @@ The scenario file (every key optional; unknown keys are refused with a did-you-m
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -196,8 +196,9 @@ def design_simulation(spec: Spec | str, **overrides: Any) -> DesignSimulation:
     return _build(spec, dict(overrides), "design_simulation()")
 
 
-def read_scenarios(path: str | Path, spec: Spec | str) -> DesignSimulation:
-    """A design simulation from a scenario file (TOML, module docstring) and the spec.
+def read_scenarios(path: str | Path, spec: Spec | str, **overrides: Any) -> DesignSimulation:
+    """A design simulation from a scenario file (TOML, module docstring) and the spec, with
+    ``overrides`` (keys of the file, e.g. from the command line) laid over the file's.
 
     Raises
     ------
@@ -209,7 +210,7 @@ def read_scenarios(path: str | Path, spec: Spec | str) -> DesignSimulation:
     path = Path(path)
     if not path.is_file():
         raise SpecError(f"{path}: no such scenario file")
-    return _build(spec, _read_toml(path), str(path))
+    return _build(spec, {**_read_toml(path), **overrides}, str(path))
 
 
 def _build(spec: Spec, raw: dict[str, Any], origin: str) -> DesignSimulation:
@@ -383,19 +384,6 @@ def with_rules(sim: DesignSimulation, futility_z: Sequence[float]) -> DesignSimu
         for z in futility_z
     )
     return replace(sim, rules=rules)
-
-
-def overrides_from(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The keys of ``values`` that are set (command-line options left at None dropped)."""
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def as_overrides(sim: DesignSimulation) -> dict[str, Any]:
-    """``sim`` as the keys of a scenario file (so that options can be laid over a file)."""
-    keys = ("generator", "endpoint", "benefit", "n", "interim_n", "alpha", "n_sims", "seed",
-            "trials_per_block", "mean", "sd")  # fmt: skip
-    out = {k: getattr(sim, k) for k in keys if getattr(sim, k) is not None}
-    return {**out, "effects": list(sim.effects), "rules": list(sim.rules)}
 
 
 #: The files ``trialkit design-sim`` writes into its folder.
