@@ -26,11 +26,11 @@ from __future__ import annotations
 import argparse
 import gc
 import time
-import tracemalloc
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+from _measure import peak_mb  # benchmarks/_measure.py (scripts run from this folder)
 
 from trialkit.endpoints import analysis_set
 from trialkit.schema import Trial
@@ -169,15 +169,6 @@ def cpu_seconds(f, repeats: int) -> tuple[float, float, object]:
         cpu.append(time.process_time() - c0)
         wall.append(time.perf_counter() - w0)
     return float(np.median(cpu)), float(np.median(wall)), result
-
-
-def peak_mb(f) -> float:
-    gc.collect()
-    tracemalloc.start()
-    f()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 2**20
 
 
 def naive_seconds(trial: Trial, fast: pd.DataFrame, n_patients: int = 500) -> tuple[float, bool]:

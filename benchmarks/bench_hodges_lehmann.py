@@ -26,10 +26,10 @@ import shutil
 import subprocess
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
+from _measure import peak_mb  # benchmarks/_measure.py (scripts run from this folder)
 
 from trialkit.stats import bootstrap_median_difference, hodges_lehmann
 
@@ -56,15 +56,6 @@ def _cpu(f) -> tuple[float, float, object]:
     c0, w0 = time.process_time(), time.perf_counter()
     out = f()
     return time.process_time() - c0, time.perf_counter() - w0, out
-
-
-def _peak_mb(f) -> float:
-    gc.collect()
-    tracemalloc.start()
-    f()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 2**20
 
 
 def _time_r(x: np.ndarray, y: np.ndarray, tmp: Path) -> tuple[float, float, list[float]] | None:
@@ -112,7 +103,7 @@ def main() -> None:
                     hl.append(c)
                     floor.append(_cpu(lambda x=x, y=y: np.sort(np.concatenate((x, y))))[0])
                 cpu, fl = float(np.median(hl)), float(np.median(floor))
-                mem = _peak_mb(lambda x=x, y=y: hodges_lehmann(x, y)) / (
+                mem = peak_mb(lambda x=x, y=y: hodges_lehmann(x, y)) / (
                     (x.nbytes + y.nbytes) / 2**20
                 )
                 r_cpu, ratio, diff, pdiff = "n/a", "", "", ""
