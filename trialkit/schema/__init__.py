@@ -32,6 +32,7 @@ from trialkit.schema.codebook import codebook_markdown
 from trialkit.schema.columns import (
     CROSS_RULES,
     DAILY,
+    DAILY_LABELS,
     DAY,
     EVENTS,
     EXTRA_COLUMNS,
@@ -50,6 +51,7 @@ from trialkit.schema.trial import DataError, Trial
 __all__ = [
     "CROSS_RULES",
     "DAILY",
+    "DAILY_LABELS",
     "DAY",
     "EVENTS",
     "EXTRA_COLUMNS",

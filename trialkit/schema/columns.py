@@ -339,6 +339,12 @@ DAILY: tuple[ColumnDef, ...] = (
     *SOFA2_DAILY,
 )  # fmt: skip
 
+#: The labels of each category column of the daily table, in the contract's order: the
+#: categories of those columns as :func:`~trialkit.schema.load_trial` returns them.
+DAILY_LABELS: dict[str, tuple[str, ...]] = {
+    c.name: c.values for c in DAILY if c.kind == "category" and c.values
+}
+
 EVENTS: tuple[ColumnDef, ...] = (
     PATIENT_ID,
     ColumnDef(

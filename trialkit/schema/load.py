@@ -45,11 +45,14 @@ def _resolve_spec(path: Path, spec: Spec | str | Path | None) -> Spec:
         ) from exc
 
 
-def _finish(df: pd.DataFrame, defs: Sequence[ColumnDef]) -> pd.DataFrame:
+def _finish(df: pd.DataFrame, defs: Sequence[ColumnDef], labels: bool = False) -> pd.DataFrame:
     """Final dtypes of a valid table, with a fresh 0..n-1 index (in place: the frame is ours).
 
     A column is replaced only when its dtype changes: replacing one column of a block
-    splits the block, and the numbers must stay in one float64 block.
+    splits the block, and the numbers must stay in one float64 block. ``labels``: category
+    columns with the contract's labels stay categorical, with those labels in the
+    contract's order (the daily table: a byte a row instead of a text object, and SOFA-2
+    reads the codes without hashing text).
     """
     out = df
     out.index = pd.RangeIndex(len(out))
@@ -69,6 +72,8 @@ def _finish(df: pd.DataFrame, defs: Sequence[ColumnDef]) -> pd.DataFrame:
         elif d.kind == "text" and d.nullable:
             # Documented contract: empty text is "", never NaN (e.g. exclusion_reason).
             out[d.name] = s.astype(object).fillna("")
+        elif labels and d.kind == "category" and d.values:
+            out[d.name] = pd.Categorical(s, categories=list(d.values))
         elif d.kind in ("id", "text", "category") and s.dtype != object:
             out[d.name] = s.astype(object)  # a categorical patient_id: shared str objects
     return out
@@ -106,7 +111,9 @@ def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial
     Returns
     -------
     Trial
-        ``patient_id`` as text (``object``); days (``day``, ``death_day``, ...) as
+        ``patient_id`` as text (``object``); the daily table's category columns
+        (``resp_support``, ``ecmo``) as ``category`` with the contract's labels in order;
+        days (``day``, ``death_day``, ...) as
         nullable ``Int64``; 0/1 flags as ``int64``; clinical values as ``float64``;
         ``randomized`` as ``datetime64[ns]``; empty free text as ``""``. The clinical
         values of a table share one float64 block and its flags one int64 block, in the
@@ -208,7 +215,7 @@ def load_trial(path: str | Path, spec: Spec | str | Path | None = None) -> Trial
     assert patients is not None and daily is not None and events is not None
     return Trial(
         patients=_finish(patients, pdefs),
-        daily=_finish(daily, DAILY),
+        daily=_finish(daily, DAILY, labels=True),
         events=_finish(_empty_typed(events, EVENTS), EVENTS),
         spec=spec,
         tables={n: _finish(t, table_defs[n]) for n, t in tables.items()},

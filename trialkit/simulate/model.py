@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from trialkit.schema import DAILY_LABELS
 from trialkit.simulate.params import ORGANS, TwinParams
 from trialkit.spec import Spec
 
@@ -448,8 +449,9 @@ def _add_sofa2_values(
     delirium = ~sedated & (k_cns >= 1) & (k_cns <= 2) & (up[:, 10] < 0.25)
     ceiling = icu_death[ii] & (dd >= death_day[ii] - 1) & (up[:, 10] > 0.65)
 
-    block["resp_support"] = support.astype(object)
-    block["ecmo"] = ecmo.astype(object)
+    # Categorical with the contract's labels, as load_trial returns them.
+    block["resp_support"] = pd.Categorical(support, categories=DAILY_LABELS["resp_support"])
+    block["ecmo"] = pd.Categorical(ecmo, categories=DAILY_LABELS["ecmo"])
     block["spo2_pct"] = spo2
     block["mech_circ_support"] = mcs.astype(int)
     block["vasopressin_u_min"] = vasopressin

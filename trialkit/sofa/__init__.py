@@ -27,6 +27,7 @@ from trialkit.sofa._common import (
     Scores,
     Version,
     category_codes,
+    in_range,
     locf,
     numeric,
     patient_codes,
@@ -115,11 +116,17 @@ def daily_scores(
             why = "missing='locf'" if missing == "locf" else f"{version}'s rules across days"
             raise DataError(f"daily: missing column(s) {absent_cols} (rule: {why} needs them)")
     columns = dict.fromkeys(c for cols in need.values() for c in cols)
-    values = numeric(daily, [c for c in columns if c not in CATEGORIES])
+    numbers = [c for c in columns if c not in CATEGORIES]
+    # The ranges are checked block by block as the rows are scored (one read of each column
+    # from memory); out of range anywhere, numeric() then names every problem.
+    values = numeric(daily, numbers, check=False)
+    checked = {c: values[c] for c in numbers}
     values |= category_codes(daily, [c for c in columns if c in CATEGORIES])
     n = len(daily)
     scores: Scores = {c: (np.zeros(n, dtype=np.int8), np.zeros(n, dtype=bool)) for c in include}
     for lo in range(0, n, _BLOCK):
+        if not in_range({c: x[lo : lo + _BLOCK] for c, x in checked.items()}):
+            numeric(daily, numbers)  # raises, with every problem
         block = {c: x[lo : lo + _BLOCK] for c, x in values.items()}
         for comp, (score, absent) in v.score(block, need, opts).items():
             scores[comp][0][lo : lo + score.size] = score

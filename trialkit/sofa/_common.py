@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trialkit.schema import DAILY, DataError
+from trialkit.schema import DAILY, DAILY_LABELS, DataError
 
 COMPONENTS: tuple[str, ...] = ("resp", "coag", "liver", "cardio", "cns", "renal")
 """The six organ systems, in the order of Vincent's table."""
@@ -29,9 +29,7 @@ _RANGES: dict[str, tuple[float, float, str, str]] = {
 } | {c.name: (0.0, 1.0, "a 0/1 flag", "") for c in DAILY if c.kind == "flag"}
 
 #: The labels of each category column of the data contract (e.g. ``resp_support``).
-CATEGORIES: dict[str, tuple[str, ...]] = {
-    c.name: c.values for c in DAILY if c.kind == "category" and c.values
-}
+CATEGORIES: dict[str, tuple[str, ...]] = DAILY_LABELS
 
 # Rows scored at a time: every temporary of a block stays in cache, whatever the table's size.
 _BLOCK = 1 << 16
@@ -124,10 +122,12 @@ def _as_array(column: pd.Series) -> np.ndarray:
     return pd.to_numeric(column, errors="raise").to_numpy(dtype=float, na_value=np.nan)
 
 
-def numeric(daily: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.ndarray]:
-    """Each column as a numeric array, checked against its plausible range; every problem
-    reported.  Numpy-backed columns are not copied (the table as loaded is never
-    consolidated or copied here)."""
+def numeric(
+    daily: pd.DataFrame, columns: Iterable[str], check: bool = True
+) -> dict[str, np.ndarray]:
+    """Each column as a numeric array, checked against its plausible range (``check``;
+    else see :func:`in_range`); every problem reported.  Numpy-backed columns are not
+    copied (the table as loaded is never consolidated or copied here)."""
     problems: list[str] = []
     out: dict[str, np.ndarray] = {}
     for col in columns:
@@ -142,9 +142,7 @@ def numeric(daily: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.ndarray
             )
             continue
         lo, hi, rule, hint = _RANGES[col]
-        # Two reductions (NaN ignored) instead of a mask, unless something is out of range.
-        # (All missing: the reductions are NaN, and NaN is not out of range.)
-        if x.size and (np.fmin.reduce(x) < lo or np.fmax.reduce(x) > hi):
+        if check and not in_range({col: x}):
             with np.errstate(invalid="ignore"):
                 bad = (x < lo) | (x > hi)
             rows = list(daily.index[bad][:5])
@@ -159,6 +157,20 @@ def numeric(daily: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.ndarray
     return out
 
 
+def in_range(values: Mapping[str, np.ndarray]) -> bool:
+    """Whether every value lies in its column's plausible range (NaN ignored).
+
+    Two reductions per column instead of a mask; :func:`trialkit.sofa.daily_scores` calls it
+    on each block of rows just before scoring it, while the block is in cache.  (All
+    missing: the reductions are NaN, and NaN is not out of range.)
+    """
+    for col, x in values.items():
+        lo, hi = _RANGES[col][:2]
+        if x.size and (np.fmin.reduce(x) < lo or np.fmax.reduce(x) > hi):
+            return False
+    return True
+
+
 def category_codes(daily: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.ndarray]:
     """Each category column as int8 codes (position in :data:`CATEGORIES`; -1 missing);
     labels outside the contract are reported (file, rows, values, the allowed labels)."""
@@ -169,6 +181,9 @@ def category_codes(daily: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.
         s = daily[col]
         if isinstance(s.dtype, pd.CategoricalDtype):
             raw, uniques = s.cat.codes.to_numpy(), s.cat.categories
+            if list(uniques) == list(labels):  # as load_trial returns it: the codes are ours
+                out[col] = raw.astype(np.int8, copy=False)
+                continue
         else:
             # One hashing pass over the rows, then the few distinct labels are looked up.
             raw, uniques = pd.factorize(s.to_numpy(dtype=object))
@@ -235,6 +250,10 @@ class Days:
 
     def sort(self, x: np.ndarray) -> np.ndarray:
         return x if self.order is None else x[self.order]
+
+    def put_at(self, target: np.ndarray, rows: np.ndarray, x: Any) -> None:
+        """Set ``target`` (input order) at the rows given as sorted positions."""
+        target[rows if self.order is None else self.order[rows]] = x
 
     def put(self, target: np.ndarray, x_sorted: np.ndarray) -> None:
         """Write values given in sorted order back into ``target`` (input order)."""

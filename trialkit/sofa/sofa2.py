@@ -269,11 +269,13 @@ def _cardio(v: dict[str, np.ndarray], o: Options) -> tuple[np.ndarray, np.ndarra
         others |= v[c] > 0
     other_any = others | (dopa > 0)
     mapp = v["map_mmhg"]
-    cardio = (mapp < 70).astype(np.int8)  # 1, then the higher bands overwrite
-    on = ne_epi > 0
-    cardio[other_any | on] = 2
-    cardio[(on & other_any) | (ne_epi > NE_EPI_LOW)] = 3
-    cardio[((ne_epi > NE_EPI_LOW) & other_any) | (ne_epi > NE_EPI_HIGH)] = 4
+    # NE + Epi bands e = 0 (none), 1 (<= 0.2), 2 (> 0.2-0.4), 3 (> 0.4) score e + 1, one
+    # more with another agent (at most 4); another agent alone scores 2; else MAP < 70, 1.
+    e = count_above(ne_epi, (0.0, NE_EPI_LOW, NE_EPI_HIGH))
+    on = e > 0
+    band = np.minimum(e + 1 + other_any, 4).astype(np.int8)
+    band *= on | other_any
+    cardio = np.maximum(band, mapp < 70, dtype=np.int8)
     if o.dopamine_alone != "never":
         alone = (dopa > 0) & ~on
         if o.dopamine_alone == "only_agent":
@@ -317,34 +319,55 @@ def _rrt_on(v: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def across_days(scores: Scores, v: dict[str, np.ndarray], days: Days, o: Options) -> None:
-    """The rules that look at a patient's other days (in place, on the whole table)."""
+    """The rules that look at a patient's other days (in place, on the whole table).
+
+    Each rule follows the patients' days with one running maximum (minimum) over the table
+    and then scores only the rows it changes (sedated days, days between RRT sessions).
+    """
     if "cns" in scores and o.sedation == "last_gcs" and "sedated" in v:
         sedated = days.sort(v["sedated"] == 1)
         if sedated.any():
-            gcs, absent = _gcs_score(v)
-            gcs, absent = days.sort(gcs), days.sort(absent)
-            last = days.last_at_or_before(~sedated & ~absent)
-            before = np.where(last >= 0, gcs[np.maximum(last, 0)], 0)
+            gcs = {k: days.sort(v[k]) for k in ("gcs", "gcs_motor") if k in v}
+            assessed = ~np.isnan(gcs["gcs"])
+            if "gcs_motor" in gcs:
+                assessed |= ~np.isnan(gcs["gcs_motor"])
+            rows = np.flatnonzero(sedated)
+            last = days.last_at_or_before(~sedated & assessed)[rows]
+            seen = last >= 0
+            before = np.zeros(rows.size, dtype=np.int8)
+            before[seen] = _gcs_score({k: x[last[seen]] for k, x in gcs.items()})[0]
             if o.delirium:
-                before = np.maximum(before, days.sort(v["delirium_drug"] == 1))
-            cns = days.sort(scores["cns"][0]).copy()
-            cns[sedated] = before[sedated]
-            days.put(scores["cns"][0], cns)
+                np.maximum(before, days.sort(v["delirium_drug"])[rows] == 1, out=before)
+            days.put_at(scores["cns"][0], rows, before)
     if "renal" in scores and o.intermittent_rrt != "none":
-        rrt = days.sort(_rrt_on(v))
-        if rrt.any():
-            day = days.day
-            prev = days.last_at_or_before(rrt)
-            since = day - day[np.maximum(prev, 0)]
-            if o.intermittent_rrt == "carry":
-                between = (prev >= 0) & (since <= o.rrt_gap_days)
-            else:  # "bridge": a day without RRT between two RRT days close enough
-                nxt = days.next_at_or_after(rrt)
-                gap = day[np.maximum(nxt, 0)] - day[np.maximum(prev, 0)] - 1
-                between = (prev >= 0) & (nxt >= 0) & (gap <= o.rrt_gap_days)
-            between &= ~rrt
-            if between.any():
-                score, absent = (days.sort(a).copy() for a in scores["renal"])
-                score[between], absent[between] = 4, False
-                days.put(scores["renal"][0], score)
-                days.put(scores["renal"][1], absent)
+        on = np.flatnonzero(days.sort(_rrt_on(v)))  # the RRT days, in (patient, day) order
+        if on.size:
+            rows = (_bridged if o.intermittent_rrt == "bridge" else _carried)(on, days, o)
+            days.put_at(scores["renal"][0], rows, 4)
+            days.put_at(scores["renal"][1], rows, False)
+
+
+def _bridged(on: np.ndarray, days: Days, o: Options) -> np.ndarray:
+    """The days without RRT between two RRT days of a patient at most ``rrt_gap_days``
+    apart: the rows strictly between consecutive RRT rows of one patient (sorted
+    positions, from the RRT rows alone)."""
+    a, b = on[:-1], on[1:]
+    keep = (days.first[b] <= a) & (days.day[b] - days.day[a] - 1 <= o.rrt_gap_days)
+    a, b = a[keep], b[keep]
+    return _ranges(a + 1, b)
+
+
+def _carried(on: np.ndarray, days: Days, o: Options) -> np.ndarray:
+    """The days without RRT at most ``rrt_gap_days`` after one of the patient's RRT days."""
+    # Each RRT row reaches the patient's later rows up to its next RRT row.
+    stop = np.minimum(np.r_[on[1:], days.day.size], days.last[on] + 1)
+    rows = _ranges(on + 1, stop)
+    start = np.repeat(on, stop - on - 1)
+    return rows[days.day[rows] - days.day[start] <= o.rrt_gap_days]
+
+
+def _ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """The positions ``start[i] <= p < stop[i]`` of every range, concatenated."""
+    lengths = np.maximum(stop - start, 0)
+    offsets = np.repeat(start - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+    return np.arange(lengths.sum()) + offsets
