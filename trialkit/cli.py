@@ -143,9 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit a twin's parameters to a publication's figures",
         description="Fit the twin model's parameters to every figure of a published.toml that "
         "the notebooks reproduce (counts exactly, the rest by simulated method of moments with "
-        "common random numbers), choose the seed whose realisation agrees with the most "
-        "figures, report how many agree for it and for other seeds, and say which figures no "
-        "data can give with the report's method, and why.",
+        "common random numbers), choose the seed whose realisation agrees on the primary "
+        "endpoint and then on the most figures, report how many agree for it and for other "
+        "seeds, and say which figures no data can give with the report's method, and why.",
     )
     c.add_argument("--trial", required=True, help="spec id or spec file")
     c.add_argument(

@@ -56,17 +56,18 @@ Calibrating to a publication
 interpretable knobs (the level and spread of the baseline scores, the recovery rate and its
 spread, the day-to-day noise, when deaths happen, the treatment effect) to every figure the
 notebooks reproduce by simulated method of moments with common random numbers
-(:func:`fit_twin`), chooses the seed whose realisation agrees with the most figures, and
-reports agreement for other seeds too (:func:`seed_agreement`). :func:`figure_plan` and
-:func:`figure_estimates` compute each figure as the notebooks do. Where no data can give a
-figure with the report's method, arithmetic says so: :func:`risk_ratio_verdict` (a risk
-ratio beside rounded percentages), :func:`early_death_requirement` and
-:func:`death_timing_tradeoff` (upper quartiles that only early deaths reach), and
-:func:`death_timing_reason` for one realisation. :func:`twin_toml` writes the parameters as
-a ``twin.toml``. :func:`twin_fit_report` (``trialkit calibrate --report``) writes the fit
-report of a twin's current parameters, ``data/<trial>/fit_report.md``: every printed number
-beside the twin's with its tolerance and verdict, the reasons, agreement over other seeds and
-the realism checks (:func:`realism_checks`).
+(:func:`fit_twin`), chooses the seed whose realisation agrees on the primary endpoint and
+then on the most figures, and reports agreement for other seeds too
+(:func:`seed_agreement`). :func:`figure_plan` and :func:`figure_estimates` compute each
+figure as the notebooks do. Where no data can give a figure with the report's method,
+arithmetic says so: :func:`risk_ratio_verdict` (a risk ratio beside rounded percentages),
+:func:`early_death_requirement` and :func:`death_timing_tradeoff` (upper quartiles that only
+early deaths reach), and :func:`death_timing_reason` for one realisation. :func:`twin_toml`
+writes the parameters as a ``twin.toml``. :func:`twin_fit_report` (``trialkit calibrate
+--report``) writes the fit report of a twin's current parameters,
+``data/<trial>/fit_report.md``: every printed number beside the twin's with its tolerance
+and verdict, the reasons, agreement over other seeds and the realism checks
+(:func:`realism_checks`).
 
 A twin of any spec
 -------------------

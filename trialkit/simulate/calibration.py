@@ -357,7 +357,8 @@ def calibrate(
        the other ``targets`` by simulated method of moments with common random numbers
        (:func:`fit_twin`: ``fit_seeds`` realisations per evaluation,
        :func:`scipy.optimize.least_squares`), ``fixed`` knobs held at their value.
-    3. The seed: among ``seeds``, the realisation that meets the most figures and targets
+    3. The seed: among ``seeds``, the realisation that agrees on the primary endpoint's
+       figures (after a fit), then meets the most figures and targets
        (then the smallest sum of squared misses, each in units of its tolerance or printed
        precision). Without step 2 the other parameters keep their values: a target they
        cannot reach is reported, not forced.

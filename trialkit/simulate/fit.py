@@ -38,11 +38,13 @@ The procedure (:func:`fit_twin`), for any spec and its ``published.toml``:
    range and doubles, up to half the range, until some moment moves by one trial's sampling
    SD: the slope of the moments over a step wide enough to cross their steps.
 5. **Rounding and the seed.** The fitted values are rounded (3 decimals) so that the
-   ``twin.toml`` written reproduces them exactly, then among ``seeds`` the realisation with
-   the most agreeing figures (:func:`trialkit.results.reconcile`, ties broken by the
-   smallest standardized distance) is the twin's seed. The same parameters are drawn with
-   ``check_seeds`` (20 other seeds): how many figures agree for each is the measure of
-   robustness, reported beside the chosen seed's.
+   ``twin.toml`` written reproduces them exactly, then among ``seeds`` the realisation that
+   prints the most of the primary endpoint's numbers as published, then with the most
+   agreeing figures (:func:`trialkit.results.reconcile`, ties broken by the smallest
+   standardized distance), is the twin's seed: a twin that met more secondary figures but
+   turned the primary result (its estimate, interval or P) would teach the wrong trial. The
+   same parameters are drawn with ``check_seeds`` (20 other seeds): how many figures agree
+   for each is the measure of robustness, reported beside the chosen seed's.
 
 The knobs (:data:`KNOBS`) are few and interpretable; ``free`` chooses which move and
 ``fixed`` sets others (``fixed={"early_death_tau": 7}``: the spec's author decides when
@@ -72,6 +74,7 @@ from trialkit.simulate.fit_report import (
     figure_reasons,
     figure_summary,
     not_reproducible,
+    numbers_met,
     report_table,
     seed_agreement,
     seed_summary,
@@ -404,7 +407,8 @@ def fit_twin(
     fixed : mapping, optional
         Knobs set to a value and not fitted, e.g. ``{"early_death_tau": 7.0}``.
     seeds : sequence of int
-        Candidate seeds of the twin: the one with the most agreeing figures is chosen.
+        Candidate seeds of the twin: the one printing the most of the primary endpoint's
+        numbers as published, then with the most agreeing figures, is chosen.
     check_seeds : sequence of int
         Other seeds: the agreement of each is reported (robustness).
     fit_seeds : sequence of int
@@ -490,12 +494,15 @@ def fit_twin(
     params = ev.params(u_best)  # rounded by Knob.changes: what twin.toml will hold
     loss_end = float(np.sum(residuals(u_best) ** 2))
 
-    # The seed: the most agreeing figures (and targets met), then the smallest distance.
-    best: tuple[tuple[int, float], int] | None = None
+    # The seed: the most printed numbers of the primary endpoint's figures met first, then
+    # the most agreeing figures (and targets met), then the smallest distance.
+    primary = plan.loc[plan["endpoint"] == spec.primary, "figure_id"]
+    best: tuple[tuple[int, int, float], int] | None = None
     for seed in seeds:
         _, est, tab = ev.draw(params, seed, plan=plan)
+        on_primary = numbers_met(est, published, primary)
         agree = int((est["verdict"] == "agrees").sum()) + (int(tab["met"].sum()) if len(tab) else 0)
-        key = (-agree, _standardized(est, moments))
+        key = (-on_primary, -agree, _standardized(est, moments))
         if best is None or key < best[0]:
             best = (key, int(seed))
     if best is None:

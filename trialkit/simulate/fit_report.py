@@ -7,7 +7,7 @@ twin's current parameters as a page (:func:`twin_fit_report`, ``data/<trial>/fit
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -112,6 +112,33 @@ def _chance(values: np.ndarray, target: float, tol: float) -> float:
     )
 
 
+_PRINTED = ("estimate", "median", "events", "q1", "q3", "ci_low", "ci_high", "n", "percent",
+            "p_value")  # fmt: skip
+
+
+def _met(realised: Any, target: float, tol: float) -> bool:
+    return bool(abs(realised - target) <= tol * (1 + 1e-9))
+
+
+def numbers_met(est: pd.DataFrame, published: Mapping[str, Any], figure_ids: Iterable[str]) -> int:
+    """How many printed numbers of these figures the realisation ``est`` prints as published
+    (each within half its printed precision)."""
+    from trialkit.published import precision
+    from trialkit.results import published_point
+
+    figures, wanted = published.get("figures", {}), set(figure_ids)
+    met = 0
+    for r in est.to_dict("records"):
+        if r["figure_id"] not in wanted:
+            continue
+        fig = figures[r["figure_id"]]
+        point = published_point(fig)
+        for key in (k for k in _PRINTED if k in fig):
+            tol = precision(dict(fig), key) / 2
+            met += _met(_number(r, key, point), float(fig[key]), tol)
+    return met
+
+
 def report_table(
     plan: pd.DataFrame,
     published: Mapping[str, Any],
@@ -133,20 +160,7 @@ def report_table(
     for r in est.to_dict("records"):
         fid = r["figure_id"]
         fig, point = figures[fid], published_point(figures[fid])
-        for key in (
-            "estimate",
-            "median",
-            "events",
-            "q1",
-            "q3",
-            "ci_low",
-            "ci_high",
-            "n",
-            "percent",
-            "p_value",
-        ):
-            if key not in fig:
-                continue
+        for key in (k for k in _PRINTED if k in fig):
             tol, target = precision(dict(fig), key) / 2, float(fig[key])
             realised = _number(r, key, point)
             values = np.array([_number(o.loc[fid].to_dict(), key, point) for o in by_seed])
@@ -161,7 +175,7 @@ def report_table(
                     "target": target,
                     "realised": realised,
                     "tolerance": tol,
-                    "met": bool(abs(realised - target) <= tol * (1 + 1e-9)),
+                    "met": _met(realised, target, tol),
                     "miss": realised - target,
                     "mean_other": float(np.mean(values)) if len(values) else math.nan,
                     "sd_other": float(np.std(values, ddof=1)) if len(values) > 1 else math.nan,
@@ -391,7 +405,8 @@ def _tradeoff(
     day = int(spec.endpoint_options(medians[0]["endpoint"]).get("day", 7))
     last = min(28, params.horizon)
     rows = []
-    for tau in taus:
+    # The twin's own law beside the others, in order.
+    for tau in sorted({float(t) for t in taus} | {float(params.early_death_tau)}):
         got = seed_agreement(spec, replace(params, early_death_tau=float(tau)), published, seeds)
         row = [f"{tau:g}" + (" (current)" if tau == params.early_death_tau else "")]
         row.append(f"{death_share_by_day(float(tau), day - 1, last=last):.0%}")
@@ -435,14 +450,14 @@ def twin_fit_report(
     """The fit report of a twin's parameters and seed, as a Markdown page.
 
     For the realisation ``params.seed`` (default the trial's ``twin.toml``): every printed
-    number of every figure the notebooks reproduce beside the twin's, its tolerance (half the
-    printed precision) and verdict; the reasons a figure is not met, derived
+    number of every figure the notebooks reproduce beside the twin's, its tolerance (half
+    the printed precision) and verdict; the reasons a figure is not met, derived
     (``not_reproducible``: a risk ratio no count pair gives by a count-only method;
-    ``figure_reasons``: upper quartiles and the timing of deaths; otherwise the chance
-    that a realisation prints the figure, over ``check_seeds``); the figures agreeing for
-    the seed and, as a distribution, for ``check_seeds``; the death-timing trade-off
-    (``taus`` x ``tau_seeds``); the knobs' values and meaning; the realism checks
-    (:func:`trialkit.simulate.realism_checks`). Same inputs, same bytes.
+    ``figure_reasons``: upper quartiles and the timing of deaths; otherwise the chance that
+    a realisation prints the figure, over ``check_seeds``); the figures agreeing for the
+    seed and, as a distribution, for ``check_seeds``; the death-timing trade-off (``taus``
+    and the twin's own ``early_death_tau``, x ``tau_seeds``); the knobs' values and meaning;
+    the realism checks (:func:`trialkit.simulate.realism_checks`). Same inputs, same bytes.
 
     Parameters
     ----------
