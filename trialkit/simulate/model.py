@@ -418,8 +418,8 @@ def _add_sofa2_values(
     p_hfnc = 0.45 * np.clip((xr - 1.0) / 2.0, 0, 1)
     support = np.where(up[:, 0] < p_niv, "niv", np.where(up[:, 0] < p_niv + p_hfnc, "hfnc", "none"))
     support = np.where(vent, "imv", support)
-    ecmo = np.where(vent & (xr >= 4.6) & (up[:, 1] < 0.08), "respiratory", "none")
-    ecmo = np.where((xc >= 4.7) & (up[:, 2] < 0.02), "cardiovascular", ecmo)
+    ecmo = np.where(vent & (xr >= 4.6) & (up[:, 1] < 0.04), "respiratory", "none")
+    ecmo = np.where((xc >= 4.7) & (up[:, 2] < 0.01), "cardiovascular", ecmo)
     mcs = (xc >= 4.4) & (up[:, 3] < 0.04) & (ecmo != "cardiovascular")
 
     pao2 = block["pao2_mmhg"].to_numpy()
