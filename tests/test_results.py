@@ -472,8 +472,9 @@ DELTA_SOFA_PLACEBO = {"median": -5.0, "q1": -8.0, "q3": 5.0, "rounding": 1}
 
 
 def test_wilcox_p_of_the_twin_differs_from_the_published_p_and_nothing_else():
-    # The twin's Hodges-Lehmann shift (R wilcox.test(conf.int = TRUE)) is 1 (0 to 3) as
-    # printed, but its P 0.130862 is outside [0.115, 0.125], what "P = 0.12" covers.
+    # The hand-set I-MICRO twin (before trialkit calibrate) had a Hodges-Lehmann shift (R
+    # wilcox.test(conf.int = TRUE)) of 1 (0 to 3) as printed, but its P 0.130862 is outside
+    # [0.115, 0.125], what "P = 0.12" covers.
     assert reconcile(1.0, 0.0, 3.0, 0.130862, DELTA_SOFA_DIFFERENCE) == (
         "differs",
         "P 0.131 vs 0.12 published (printed to 0.01)",

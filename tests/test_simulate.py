@@ -64,10 +64,16 @@ def test_bundled_data_passes_load_trial_and_keeps_every_table(bundled):
     assert set(bundled.patients["arm"]) == set(spec.arms)
 
 
-def test_bundled_realisation_meets_every_calibration_target(bundled):
+def test_bundled_realisation_meets_every_count_target_exactly(bundled):
+    # The counts (patients, deaths, serious events) are conditioned on: met exactly. The
+    # distributional targets of the earlier hand calibration are not required any more: the
+    # twin is fitted to published.toml by `trialkit calibrate`, and fit_report.md (checked
+    # in test_calibration.py) gives each published number's verdict and reason.
     tab = calibration_table(bundled)
-    missed = tab.loc[~tab["met"], ["id", "target", "realised", "tolerance"]]
-    assert missed.empty, f"targets missed:\n{missed}"
+    counts = tab[tab["tolerance"] == 0]
+    assert len(counts) >= 5
+    missed = counts.loc[~counts["met"], ["id", "target", "realised"]]
+    assert missed.empty, f"count targets missed:\n{missed}"
     assert len(tab) == len(bundled_targets(bundled.spec))
 
 
