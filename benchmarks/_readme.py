@@ -163,8 +163,11 @@ def exponent(sizes: Sequence[float], times: Sequence[float]) -> float:
 
 
 def scaling(sizes: Sequence[float], times: Sequence[float], var: str = "n") -> str:
-    """``time ~ n^1.02 (10^5 → 10^7)``, fitted over every size measured; "" for one size."""
-    if len(sizes) < 2:
+    """``time ~ n^1.02 (10^5 → 10^7)``, fitted over every size given; "" for fewer than two.
+
+    Also "" when a time is not positive (a clock too coarse for the call): no exponent then.
+    """
+    if len(set(sizes)) < 2 or min(times) <= 0:
         return ""
     b = exponent(sizes, times)
     return f"time ~ {var}^{b:.2f} ({size(min(sizes))} → {size(max(sizes))})"

@@ -18,6 +18,11 @@ Rows, per size (CPU seconds are the median of the repeats; the machine is shared
 to) over the daily table's own size.  The last lines fit the scaling exponent ``b`` of
 ``time ~ rows^b`` from 10^6 to 10^7 rows and over all sizes.  Prints tables; asserts nothing.
 
+README row (``benchmarks/_readme.py``, key ``20-endpoints``): ``analysis_set()`` at the
+largest size measured (CPU seconds, extra memory over the table) and its scaling exponent
+over all sizes, beside the naive groupby-apply scaled to that size (the ratio is naive over
+``analysis_set``; the row says so if the two disagreed on the subsample).
+
 Run: ``.venv/bin/python benchmarks/bench_endpoints.py [--max-rows 10000000] [--repeats 3]``
 """
 
@@ -31,6 +36,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 from _measure import peak_mb  # benchmarks/_measure.py (scripts run from this folder)
+from _readme import multiple, ratio, row, scaling, seconds, size
 
 from trialkit.endpoints import analysis_set
 from trialkit.schema import Trial
@@ -239,6 +245,30 @@ def main() -> None:
     slow_cpu = table[table.what == "naive groupby-apply"].cpu_s.to_numpy()
     print(f"speed-up of analysis_set over naive (CPU): {np.median(slow_cpu / fast_cpu):,.0f}x")
     print(f"vectorized and naive agree on the subsamples: {agree_all}")
+    readme_row(table, agree_all)
+
+
+def readme_row(table: pd.DataFrame, agree: bool) -> None:
+    """The README's row: analysis_set at the largest size beside the naive version."""
+    fast = table[table.what == "analysis_set()"]
+    slow = table[table.what == "naive groupby-apply"]
+    big, naive_big = fast.iloc[-1], slow.iloc[-1]
+    cells = [f"{seconds(big.cpu_s)} s CPU", f"extra memory {multiple(big.extra_x)} the table"]
+    if trend := scaling(fast.patient_days.tolist(), fast.cpu_s.tolist(), "rows"):
+        cells.append(trend)
+    reference = (
+        f"naive per-patient `groupby().apply` (500 patients, scaled): "
+        f"{seconds(naive_big.cpu_s)} s CPU {ratio(naive_big.cpu_s, big.cpu_s)}"
+    )
+    if not agree:
+        reference += "; DISAGREES with `analysis_set` on the subsample"
+    row(
+        "20-endpoints",
+        "SOFA + every I-MICRO endpoint (`analysis_set`)",
+        size(big.patient_days, "patient-days"),
+        ", ".join(cells),
+        reference,
+    )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,9 @@ CPU seconds of the child (wall time grows with the load of the shared machine). 
 last column lists which heavy libraries the notebook imports pulled in.  Prints a table;
 asserts nothing about time.  ``python -X importtime`` shows where the time goes.
 
+README row (``benchmarks/_readme.py``, key ``12-imports``): ``notebook imports`` after the
+peer, beside the peer itself (the imports every notebook pays anyway), median CPU seconds.
+
 Run: ``.venv/bin/python benchmarks/bench_import.py [--repeats 7]``
 """
 
@@ -28,6 +31,8 @@ import argparse
 import statistics
 import subprocess
 import sys
+
+from _readme import row, seconds  # benchmarks/_readme.py
 
 PEER = "import numpy, pandas, matplotlib, matplotlib.pyplot"
 NOTEBOOK = (
@@ -90,6 +95,14 @@ def main() -> None:
         )
     extra = statistics.median(times["notebook imports, after the peer"])
     print(f"\nnotebook imports beyond pandas + numpy + matplotlib: {extra:.3f} s (target <= 0.5)")
+    peer = statistics.median(times["pandas + numpy + matplotlib (peer)"])
+    row(
+        "12-imports",
+        "a report notebook's imports from trialkit, beyond pandas + numpy + matplotlib",
+        "a fresh interpreter",
+        f"{seconds(extra)} s CPU",
+        f"`import numpy, pandas, matplotlib.pyplot` itself: {seconds(peer)} s CPU",
+    )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,18 @@ wording every failure.
 
 Wall-clock seconds vary with other load on a shared machine; CPU seconds less so (both
 are shown; pyarrow reads with two threads, so its CPU time exceeds its wall time).
-Prints a table; no assertion. Run:
-``.venv/bin/python benchmarks/bench_schema.py [--rows 1e6,1e7] [--repeats 2]``.
+Prints a table; no assertion.
+
+README rows (``benchmarks/_readme.py``), the valid folder at the largest size measured,
+wall seconds (medians) and the memory above imports over the CSV's size:
+
+* ``40-load-csv``: ``load_trial`` of the CSV folder beside ``pyarrow.csv.read_csv`` (the
+  ratio is load_trial over it) and ``pandas.read_csv``, with load_trial's scaling exponent
+  over the sizes measured;
+* ``41-load-parquet``: ``load_trial`` of the Parquet folder beside
+  ``pyarrow.parquet.read_table``.
+
+Run: ``.venv/bin/python benchmarks/bench_schema.py [--rows 1e6,1e7] [--repeats 2]``.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from _readme import multiple, ratio, row, scaling, seconds, size  # benchmarks/_readme.py
 
 N_DAYS = 20
 ROOT = Path("/tmp/trialkit_bench_schema")
@@ -229,6 +240,41 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{n:>11,} rows: {w} / {what} = {wall / fw:.2f}x wall; memory above "
                   f"imports {above:.0f} MB = {above / csv_mb:.2f}x the CSV ({fm / csv_mb:.2f}x "
                   f"for {what})")  # fmt: skip
+    readme_rows(table)
+
+
+def readme_rows(table: list[tuple]) -> None:
+    """The README's two rows: the valid folder at the largest size, CSV and Parquet."""
+    valid = {(n, w): (csv_mb, wall, above) for n, csv_mb, label, w, wall, _, _, above, _ in table
+             if label == "valid folder"}  # fmt: skip
+    sizes = sorted({n for n, _ in valid})
+    n = sizes[-1]
+
+    def wall(w: str) -> float:
+        return valid[n, w][1]
+
+    def memory(w: str) -> str:
+        csv_mb, _, above = valid[n, w]
+        return f"{above:,.0f} MB ({multiple(above / csv_mb)} the CSV)"
+
+    lt, pa_s, pd_s = wall("load_trial"), wall("pyarrow"), wall("pandas")
+    trend = scaling(sizes, [valid[k, "load_trial"][1] for k in sizes], "rows")
+    row(
+        "40-load-csv",
+        "validate + load a folder (`load_trial`); memory above the imports",
+        f"{size(n, 'daily rows')} ({valid[n, 'load_trial'][0]:,.0f} MB CSV)",
+        f"{seconds(lt)} s wall, {memory('load_trial')}" + (f", {trend}" if trend else ""),
+        f"`pyarrow.csv.read_csv` {seconds(pa_s)} s {ratio(lt, pa_s)}, {memory('pyarrow')}; "
+        f"`pandas.read_csv` {seconds(pd_s)} s {ratio(lt, pd_s)}",
+    )
+    lp, pq_s = wall("load_trial parquet"), wall("parquet")
+    row(
+        "41-load-parquet",
+        "the same folder as Parquet",
+        size(n, "daily rows"),
+        f"{seconds(lp)} s wall, {memory('load_trial parquet')}",
+        f"`pyarrow.parquet.read_table` {seconds(pq_s)} s {ratio(lp, pq_s)}, {memory('parquet')}",
+    )
 
 
 if __name__ == "__main__":

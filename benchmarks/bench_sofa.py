@@ -30,6 +30,10 @@ sedation and intermittent-RRT rules touch only the rows they change.
 
 The ratio column is SOFA-2's time over SOFA-1's.  Prints a table; asserts nothing.
 
+README row (``benchmarks/_readme.py``, key ``30-sofa2``), at the largest size measured:
+SOFA-2's and SOFA-1's CPU seconds and their ratio for ``ids coded``, ``sofa()`` and
+``analysis_set``. No peer outside trialkit: each version is the other's reference.
+
 Run: ``.venv/bin/python benchmarks/bench_sofa.py [--max-rows 1000000] [--repeats 5]``
 """
 
@@ -41,6 +45,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+from _readme import ratio, row, seconds, size  # benchmarks/_readme.py
 
 from trialkit.endpoints import analysis_set
 from trialkit.simulate import twin
@@ -77,6 +82,7 @@ def main(max_rows: int, repeats: int) -> None:
     print(f"base twin: {len(daily)} patient-days, {daily.shape[1]} columns")
     print(f"{'rows':>9} {'call':<14} {'sofa1 s':>9} {'sofa2 s':>9} {'ratio':>6}")
     spec = load_spec("imicro")
+    medians: dict[str, tuple[float, float]] = {}  # at the size last measured
     for n in sizes:
         d = tiled(daily, n)
         copies = -(-n // len(daily))
@@ -98,8 +104,28 @@ def main(max_rows: int, repeats: int) -> None:
                 t1.append(cpu(call, "sofa1"))
                 t2.append(cpu(call, "sofa2"))
             a, b = float(np.median(t1)), float(np.median(t2))
+            medians[name] = a, b
             print(f"{n:>9} {name:<14} {a:>9.3f} {b:>9.3f} {b / a:>6.2f}")
         del d
+    readme_row(sizes[-1], medians)
+
+
+def readme_row(n: int, medians: dict[str, tuple[float, float]]) -> None:
+    """The README's row: SOFA-2 / SOFA-1 CPU seconds and ratio of three calls at size ``n``."""
+
+    def pair(name: str, unit: str = "", note: str = "") -> str:
+        a, b = medians[name]
+        r = ratio(b, a).strip("()")
+        return f"{seconds(b)} s / {seconds(a)} s{unit} ({r}{', ' + note if note else ''})"
+
+    row(
+        "30-sofa2",
+        "SOFA-2 beside SOFA-1: the scores with the ids coded; `sofa(version=…)`; "
+        "`analysis_set` with each version",
+        size(n, "patient-days"),
+        f"{pair('ids coded', ' CPU')}; {pair('sofa()', note='coding the text ids included')}; "
+        f"{pair('analysis_set')}",
+    )
 
 
 if __name__ == "__main__":
