@@ -7,9 +7,16 @@ time is the steadier figure). Never asserts on time. Data: a two-arm trial with 
 baseline SOFA, day-28 death with censoring, 0-28 free days, and for the mixed model 4 daily
 visits per patient (4 x n rows, capped at 10^6 rows).
 
-Peers measured in the same run: lifelines ``logrank_test`` beside :func:`logrank` (same
-data, the arms split beforehand, as lifelines takes them), median CPU seconds of interleaved
-repeats; the two statistics are checked to agree.
+Peers measured in the same run, at the largest size: lifelines ``logrank_test`` beside
+:func:`logrank` (same data, the arms split beforehand, as lifelines takes them) and lifelines
+``CoxPHFitter`` (Efron ties, as trialkit) beside :func:`cox_hazard_ratio` (arm + baseline SOFA,
+site strata), median CPU seconds of interleaved repeats; the statistics and the hazard ratios
+are printed beside each other to be seen to agree.
+
+README row (``benchmarks/_readme.py``, key ``60-survival``): log-rank and Cox CPU seconds at
+the largest size (the medians of the interleaved repeats) and their scaling exponents over the
+table's sizes from 10^5 up (at 10^4 the fixed costs and the first call's imports dominate),
+beside lifelines' two (the ratio is lifelines over trialkit).
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from _readme import ratio, row, scaling, seconds, size  # benchmarks/_readme.py
+from lifelines import CoxPHFitter
 from lifelines.statistics import logrank_test
 
 from trialkit.stats import (
@@ -83,8 +92,11 @@ def timed(fn, *args, **kwargs) -> tuple[float, float]:
     return time.perf_counter() - w, time.process_time() - c
 
 
-def logrank_vs_lifelines(n: int, repeats: int = 5) -> None:
-    """logrank against lifelines' logrank_test on the same patients, interleaved repeats."""
+def logrank_vs_lifelines(n: int, repeats: int = 5) -> tuple[float, float]:
+    """logrank against lifelines' logrank_test on the same patients, interleaved repeats.
+
+    Returns the median CPU seconds of trialkit's and of lifelines'.
+    """
     d = trial(n)
     g = d.arm.to_numpy() == 1
     t, e = d.day.to_numpy(), d.dead.to_numpy()
@@ -109,6 +121,42 @@ def logrank_vs_lifelines(n: int, repeats: int = 5) -> None:
         )
     ratio = np.median(cpu["lifelines logrank_test"]) / np.median(cpu["trialkit logrank"])
     print(f"  lifelines / trialkit CPU time: {ratio:.1f}x\n")
+    return float(np.median(cpu["trialkit logrank"])), float(
+        np.median(cpu["lifelines logrank_test"])
+    )
+
+
+def cox_vs_lifelines(n: int, repeats: int = 3) -> tuple[float, float]:
+    """cox_hazard_ratio against lifelines' CoxPHFitter (Efron ties, site strata), interleaved.
+
+    Returns the median CPU seconds of trialkit's and of lifelines'.
+    """
+    d = trial(n)
+    frame = d[["day", "dead", "arm", "base", "site"]]
+    runs = {
+        "trialkit cox_hazard_ratio": lambda: cox_hazard_ratio(
+            d.day, d.dead, d.arm, covariates=d[["base"]], strata=d.site
+        )["estimate"].item(),
+        "lifelines CoxPHFitter": lambda: (
+            CoxPHFitter().fit(frame, "day", "dead", strata=["site"]).hazard_ratios_["arm"]
+        ),
+    }
+    cpu: dict[str, list[float]] = {k: [] for k in runs}
+    hr = {}
+    for _ in range(repeats):
+        for label, fn in runs.items():
+            c = time.process_time()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                hr[label] = fn()
+            cpu[label].append(time.process_time() - c)
+    print(f"Cox (arm + base, site strata, Efron), {n:,} patients, median of {repeats} repeats")
+    for label in runs:
+        print(f"  {label:<26} {np.median(cpu[label]):7.3f} s CPU  HR(arm) = {hr[label]:.10g}")
+    print()
+    return float(np.median(cpu["trialkit cox_hazard_ratio"])), float(
+        np.median(cpu["lifelines CoxPHFitter"])
+    )
 
 
 def main() -> None:
@@ -116,7 +164,8 @@ def main() -> None:
     ap.add_argument("--max-n", type=int, default=1_000_000)
     args = ap.parse_args()
     sizes = [n for n in (10_000, 100_000, 1_000_000) if n <= args.max_n]
-    logrank_vs_lifelines(sizes[-1])
+    logrank_s = logrank_vs_lifelines(sizes[-1])
+    cox_s = cox_vs_lifelines(sizes[-1])
     rows = []
     for n in sizes:
         d = trial(n)
@@ -171,6 +220,31 @@ def main() -> None:
     table["function"] = table["function"].str.replace(r" \(\d[\d,]* rows\)", "", regex=True)
     print("CPU seconds by number of patients (mixed model: 4 rows per patient, at most 10^6 rows)")
     print(table.pivot(index="function", columns="n_patients", values="cpu_s").round(2))
+    readme_row(sizes, table, logrank_s, cox_s)
+
+
+def readme_row(
+    sizes: list[int],
+    table: pd.DataFrame,
+    logrank_s: tuple[float, float],
+    cox_s: tuple[float, float],
+) -> None:
+    """The README's row: log-rank and Cox at the largest size beside lifelines' two."""
+    trends = []
+    for what, label in (("logrank", "log-rank"), ("cox_hazard_ratio", "Cox")):
+        # From 10^5 up: at 10^4 a single call is milliseconds of fixed cost and first imports.
+        t = table[table.function.str.startswith(what) & (table.n_patients >= 100_000)]
+        if trend := scaling(t.n_patients.tolist(), t.cpu_s.tolist()):
+            trends.append(f"{label} {trend}")
+    (lr, lr_peer), (cox, cox_peer) = logrank_s, cox_s
+    row(
+        "60-survival",
+        "log-rank / Cox (Efron, strata)",
+        size(sizes[-1], "patients"),
+        f"{seconds(lr)} s / {seconds(cox)} s CPU" + "".join(f"; {t}" for t in trends),
+        f"lifelines `logrank_test` {seconds(lr_peer)} s {ratio(lr_peer, lr)}; "
+        f"`CoxPHFitter` {seconds(cox_peer)} s {ratio(cox_peer, cox)}",
+    )
 
 
 if __name__ == "__main__":
