@@ -40,6 +40,9 @@ docs: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check trialkit tests benchmarks
 
+# Every script in benchmarks/, each in a fresh interpreter; when all of them
+# ran and none failed, benchmarks/run_all.py rewrites the README's speed table between its
+# marker lines from the rows they measured (a partial run: benchmarks/run_all.py NAME ...).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
