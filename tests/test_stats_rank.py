@@ -440,6 +440,110 @@ def test_rank_sum_and_ties_match_the_pooled_ranking(chunk, monkeypatch):
         assert ties == float(np.sum(t.astype(float) ** 3 - t))
 
 
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_merged_positions_are_the_binary_search_ones(side, monkeypatch):
+    # sliced_searchsorted merges the sorted keys with their slice of b (a stable sort): ties,
+    # signed zeros and infinities must land where numpy's binary search puts them.
+    monkeypatch.setattr(pairwise, "_MERGE_MIN", 1)
+    rng = np.random.default_rng(11)
+    special = np.array([-np.inf, -1.0, -0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0, np.inf])
+    cases = [
+        (np.sort(special), np.sort(np.array([-np.inf, -0.0, 0.0, 0.0, 1.0, 1.0, 3.0, np.inf]))),
+        (np.sort(rng.integers(0, 9, 300) * 1.0), np.sort(rng.integers(-2, 12, 200) * 1.0)),
+        (np.sort(rng.normal(size=500)), np.sort(rng.normal(size=400))),
+        (np.sort(rng.normal(size=50)), np.sort(rng.normal(size=400))),  # slice >> keys
+    ]
+    for b, keys in cases:
+        want = np.searchsorted(b, keys, side=side)
+        lo, hi = int(want[0]), int(want[-1])
+        for work in (None, np.empty(1), np.empty(b.size + keys.size)):
+            got = pairwise.sliced_searchsorted(b, keys, side, lo, hi, work)
+            assert np.array_equal(got, want)
+        assert np.array_equal(pairwise.sliced_searchsorted(b, keys, side, 0, b.size), want)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rank_sum_from_the_tables_of_distinct_values_is_the_merged_one(seed):
+    # Samples with many ties take the rank sum from their distinct values (_table_stats):
+    # the same 2W and the same doubles for both tie terms as the merge of all values.
+    rng = np.random.default_rng(seed)
+    draws = [
+        lambda n: rng.integers(0, 12, n) * 1.0,
+        lambda n: np.round(rng.normal(size=n), 1),
+        lambda n: rng.normal(size=n),
+        lambda n: rng.choice([-0.0, 0.0, 1.0, 2.5], n),
+    ]
+    for fx in draws:
+        for fy in draws:
+            x, y = fx(int(rng.integers(1, 900))), fy(int(rng.integers(1, 900)))
+            xs, zs = np.sort(x), np.sort(-y)
+            sx, sz = PairSums(xs, zs).sides
+            assert rank._table_stats(sx.table(), sz.table()) == rank._rank_stats(xs, zs)
+
+
+def test_estimated_count_is_exact_with_every_row_and_value():
+    # With every row subsampled and every distinct value of b in its table the estimate is
+    # the binary-search count (here at keys that are not sums, and for integers anywhere).
+    rng = np.random.default_rng(5)
+    for x, y in [
+        (rng.normal(size=300), rng.normal(size=200)),
+        (np.round(rng.normal(size=3000), 1), rng.normal(size=500)),
+        (rng.integers(0, 40, 2000) * 1.0, rng.integers(0, 50, 700) * 1.0),
+    ]:
+        sums = PairSums(np.sort(x), np.sort(-y))
+        est = pairwise._Estimate(sums, 10**6, 10**6)
+        assert est.error == 0.0
+        a = sums.a.values
+        w = np.ones(a.size, np.int64) if sums.a.cum is None else np.diff(sums.a.cum)
+        for p in [-1.2345, -0.0123, 0.3141, 1.5, 2.7182]:
+            if sums.exact:
+                p = math.floor(p) + 0.5
+            want = int(np.dot(w, sums.b.upto(np.searchsorted(sums.b.values, p - a, "right"))))
+            assert est(p) == want
+
+
+BRUTE_KINDS = {
+    "normal": lambda rng, n: rng.normal(size=n),
+    "cauchy": lambda rng, n: rng.standard_cauchy(n),
+    "integers": lambda rng, n: rng.integers(0, 30, n) * 1.0,
+    "wide_integers": lambda rng, n: rng.integers(-500, 500, n) * 1.0,
+    "decimals": lambda rng, n: np.round(rng.normal(size=n), 1),
+    "halves": lambda rng, n: rng.integers(-20, 20, n) / 2,
+}
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("kind", list(BRUTE_KINDS))
+def test_band_path_matches_brute_force_on_small_samples(kind, seed, monkeypatch):
+    # hodges_lehmann by the band path, forced on small samples (tiny thresholds, chunks and
+    # estimates, merges from a few keys on), against the materialized matrix (np.partition
+    # of every difference) and np.median of the sorted differences.
+    rng = np.random.default_rng(seed)
+    draw = BRUTE_KINDS[kind]
+    x, y = draw(rng, int(rng.integers(30, 400))), draw(rng, int(rng.integers(30, 400)))
+    if seed % 2:
+        y = y + 0.5  # a shift (and, for halves, ties between the arms)
+    full = np.sort(np.subtract.outer(x, y).ravel())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = hodges_lehmann(x, y, exact=False)
+        for name, value in [
+            ("_MATERIALIZE", 64),
+            ("_CHUNK", 37),
+            ("_MERGE_MIN", 8),
+            ("_ESTIMATE_MIN", 16),
+            ("_ESTIMATE_ROWS", 16),
+            ("_ESTIMATE_COLS", 16),
+            ("_SAMPLE", 256),
+        ]:
+            monkeypatch.setattr(pairwise, name, value)
+        monkeypatch.setattr(rank, "_CHUNK", 37)
+        got = hodges_lehmann(x, y, exact=False)
+    pd.testing.assert_frame_equal(got, want)
+    assert got["estimate"].item() == np.median(full)
+    assert got["ci_low"].item() in full and got["ci_high"].item() in full
+
+
 def test_result_is_one_row_frame_with_the_contract_columns():
     res = hodges_lehmann(DATA["exact_9_10"]["x"], DATA["exact_9_10"]["y"])
     assert res.shape[0] == 1

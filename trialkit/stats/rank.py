@@ -4,8 +4,8 @@ The confidence interval and the estimate are order statistics of the ``n_x * n_y
 differences ``x_i - y_j``.  They are found on the *implicit* sorted matrix of differences
 (:class:`trialkit.stats._pairwise.PairSums`: one counting pass over the rows per order
 statistic, a thin band of differences around it), never by building it; the rank sum comes
-from binary searches of one sorted sample in the other, so memory stays within a few copies
-of the data.
+from a merge of one sorted sample with the other, chunk by chunk (from their distinct values
+when they have many ties), so memory stays within a few copies of the data.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from scipy import stats
 from trialkit.stats._checks import as_numeric, as_sample, check_conf_level
 from trialkit.stats._pairwise import (
     _CHUNK,
+    _MERGE_RATIO,
     PairSums,
     _float_key,
     _key_float,
@@ -105,26 +106,29 @@ def _tie_term(sorted_values: np.ndarray) -> float:
     return _cubes(_runs(sorted_values)[1])
 
 
-def _rank_stats(xs: np.ndarray, zs: np.ndarray) -> tuple[int, float]:
-    """Twice R's ``W`` and the pooled tie term, from sorted ``x`` and sorted ``-y``.
+def _rank_stats(xs: np.ndarray, zs: np.ndarray) -> tuple[int, float, float]:
+    """Twice R's ``W``, the pooled tie term and the within-sample one, from sorted x and -y.
 
     ``W = #{x_i > y_j} + #{x_i = y_j} / 2`` counts, for each ``x_i``, the ``z = -y`` above
-    ``-x_i``: one binary search per value of x (in slices of z, chunk by chunk), no merged
-    sample, no ranks.  Returned as the integer ``2 W``; the tie term ``sum(t^3 - t)`` runs
-    over the groups of equal values of the pooled sample (``t`` = copies in x + copies in y).
+    ``-x_i``: one position per value of x (a merge of each chunk of x with the slice of z it
+    falls in, :func:`~trialkit.stats._pairwise.sliced_searchsorted`), no merged sample, no
+    ranks.  Returned as the integer ``2 W``; the pooled tie term ``sum(t^3 - t)`` runs over
+    the groups of equal values of the pooled sample (``t`` = copies in x + copies in y), the
+    within-sample one is ``_tie_term(xs) + _tie_term(zs)``.
     """
     n, m = xs.size, zs.size
     starts = np.arange(0, n, _CHUNK)
     stops = np.minimum(starts + _CHUNK, n)
     # Keys -x_i ascend along a chunk read backwards.
     lo, hi = chunk_bounds(zs, -xs[stops - 1], -xs[starts], "right")
+    work = np.empty((_MERGE_RATIO + 1) * min(_CHUNK, n))  # the merges' scratch
     twice_w = 0
     cross_x: list[np.ndarray] = []
     cross_n: list[np.ndarray] = []
     cross_y: list[np.ndarray] = []
     for c in range(starts.size):
         keys = -xs[starts[c] : stops[c]][::-1]
-        le = sliced_searchsorted(zs, keys, "right", int(lo[c]), int(hi[c]))  # #{y >= x}
+        le = sliced_searchsorted(zs, keys, "right", int(lo[c]), int(hi[c]), work)  # #{y >= x}
         twice_w += 2 * (m * keys.size - int(le.sum()))
         tied = np.flatnonzero((le > 0) & (zs[np.maximum(le - 1, 0)] == keys))
         if tied.size:
@@ -138,6 +142,7 @@ def _rank_stats(xs: np.ndarray, zs: np.ndarray) -> tuple[int, float]:
             cross_y.append(equal[first])
     vx, cx = _runs(xs)
     vz, cz = _runs(zs)
+    within = _cubes(cx) + _cubes(cz)
     vy, cy = -vz[::-1], cz[::-1]
     values, t = [vx, vy], [cx, cy]
     if cross_x:
@@ -150,7 +155,47 @@ def _rank_stats(xs: np.ndarray, zs: np.ndarray) -> tuple[int, float]:
         values = [cv, vx[only_x], vy[only_y]]
         t = [copies_x + copies_y, cx[only_x], cy[only_y]]
     order = np.argsort(np.concatenate(values), kind="stable")
-    return twice_w, _cubes(np.concatenate(t)[order])
+    return twice_w, _cubes(np.concatenate(t)[order]), within
+
+
+def _table_stats(
+    x_table: tuple[np.ndarray, np.ndarray], z_table: tuple[np.ndarray, np.ndarray]
+) -> tuple[int, float, float]:
+    """As :func:`_rank_stats`, from the distinct values and multiplicities of x and of -y.
+
+    For samples with many ties (integer scores): each distinct value of the shorter table
+    is looked up in the other one, so the work is in the number of distinct values.  The
+    tie terms sum the same ``t^3 - t`` in the same order (ascending value of the pooled
+    sample; of x and of -y for the within-sample terms) as :func:`_rank_stats`, so they
+    are the same doubles.
+    """
+    vx, cx = x_table
+    vz, cz = z_table
+    vy, cy = -vz[::-1], cz[::-1]  # y ascending
+    n_x = int(cx.sum())
+    if vx.size <= vy.size:
+        keys, c_keys, other, c_other = vx, cx, vy, cy
+    else:
+        keys, c_keys, other, c_other = vy, cy, vx, cx
+    cum = np.concatenate(([0], np.cumsum(c_other)))
+    left = np.searchsorted(other, keys, side="left")
+    right = np.searchsorted(other, keys, side="right")
+    equal = cum[right] - cum[left]  # copies of each key in the other sample
+    if keys is vx:
+        beaten = cum[left]  # #{y < x}
+    else:
+        beaten = n_x - cum[right]  # #{x > y}
+    twice_w = 2 * int(np.dot(c_keys, beaten)) + int(np.dot(c_keys, equal))
+    both = equal > 0
+    rest = np.ones(other.size, dtype=bool)
+    rest[left[both]] = False  # values of the other sample that are also keys
+    key_only = ~both & (c_keys >= 2)
+    other_only = rest & (c_other >= 2)
+    values = np.concatenate((keys[both], keys[key_only], other[other_only]))
+    t = np.concatenate((c_keys[both] + equal[both], c_keys[key_only], c_other[other_only]))
+    order = np.argsort(values, kind="stable")
+    within = _cubes(cx[cx >= 2]) + _cubes(cz[cz >= 2])
+    return twice_w, _cubes(t[order]), within
 
 
 def _rank_sum(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float]:
@@ -158,7 +203,7 @@ def _rank_sum(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float]:
 
     ``xs`` and ``ys`` are sorted ascending.
     """
-    twice_w, ties = _rank_stats(xs, -ys[::-1])
+    twice_w, ties, _ = _rank_stats(xs, -ys[::-1])
     return twice_w / 2, ties
 
 
@@ -304,7 +349,13 @@ def hodges_lehmann(
     zs.sort()
     n_x, n_y = xs.size, zs.size
     size = n_x * n_y
-    twice_w, ties_pooled = _rank_stats(xs, zs)
+    diffs = PairSums(xs, zs)
+    x_side, z_side = diffs.sides
+    if x_side.cum is not None or z_side.cum is not None:
+        # Many ties: the rank sum from the distinct values (the tables PairSums built).
+        twice_w, ties_pooled, ties_within = _table_stats(x_side.table(), z_side.table())
+    else:
+        twice_w, ties_pooled, ties_within = _rank_stats(xs, zs)
     w = twice_w / 2
     has_ties = ties_pooled > 0
     if exact is None:
@@ -315,7 +366,6 @@ def hodges_lehmann(
             "using the normal approximation",
             stacklevel=2,
         )
-    diffs = PairSums(xs, zs)
     alpha = 1.0 - conf_level
 
     if exact and not has_ties:
@@ -351,7 +401,7 @@ def hodges_lehmann(
                 "normal-approximation confidence interval (R's wilcox.test stops here too)"
             )
         # Ties within each sample; between samples they occur only at jump points.
-        sigma_ci = _sigma(n_x, n_y, _tie_term(xs) + _tie_term(zs))
+        sigma_ci = _sigma(n_x, n_y, ties_within)
         z_hi = float(stats.norm.isf(alpha / 2))
 
         # R's root() first returns an end point when the statistic evaluated there is
