@@ -242,6 +242,18 @@ def test_events_by_term_all_events_and_no_events():
     assert none[ARMS].iloc[0].tolist() == [0, 0]
 
 
+def test_events_by_term_with_one_event_counted():
+    # One event in the window: its term and "any", two rows to group (pandas once read the
+    # two-element key list as one key per row: COMBAT-SHINE's serious related events, days
+    # 0-7, crashed notebook 06). Counted by hand: patient 1 of arm a, 1 of 1 (100%).
+    e = pd.DataFrame({"patient_id": [1], "day": [1], "term": ["bleeding"], "serious": [1]})
+    p = pd.DataFrame({"patient_id": [1, 2], "arm": ["a", "b"]})
+    out = events_by_term(e, p, arms=["a", "b"])
+    assert out["term"].tolist() == ["bleeding", "any"]
+    assert out["a"].tolist() == [1, 1] and out["b"].tolist() == [0, 0]
+    assert out["a (%)"].tolist() == ["1 (100%)", "1 (100%)"]
+
+
 def test_events_by_term_refuses_bad_serious_flag():
     events, patients = _events()
     events.loc[2, "serious"] = 3

@@ -526,8 +526,11 @@ def events_by_term(
     )
     any_event = hits.assign(term="any")
     hits = pd.concat([hits, any_event]).drop_duplicates(["patient_id", "term"])
+    # The arm as a Series, not a bare Categorical: with exactly two rows pandas would take a
+    # two-element key list holding a Categorical for one key per row (TypeError).
+    arm_key = pd.Series(pd.Categorical(hits[arm], categories=order), index=hits.index)
     counts = (
-        hits.groupby(["term", pd.Categorical(hits[arm], categories=order)], observed=False)
+        hits.groupby([hits["term"], arm_key], observed=False)
         .size()
         .unstack(fill_value=0)
         .reindex(columns=order, fill_value=0)
