@@ -47,13 +47,14 @@ _MATERIALIZE = 1 << 21
 # Rows per chunk of a counting pass: a merge with a short slice of b that stays in cache,
 # few Python calls.
 _CHUNK = 1 << 14
+_CHUNK_MIN = 1 << 12
 # Rows of the subsample behind the estimated count, and values of b in its table: about
 # _ESTIMATE_SCALE n^(3/4) of each, within [_ESTIMATE_MIN, _ESTIMATE_ROWS / _ESTIMATE_COLS]
 # (more: smaller margins, slower estimates; a 1 MB table stays in cache).
 _ESTIMATE_ROWS = 1 << 17
 _ESTIMATE_COLS = 1 << 17
-_ESTIMATE_MIN = 1 << 14
-_ESTIMATE_SCALE = 1.5
+_ESTIMATE_MIN = 1 << 12
+_ESTIMATE_SCALE = 1.0
 # Random pairs whose sorted sums bracket a rank before the estimated count is solved.
 _SAMPLE = 1 << 14
 # A band larger than this many distinct sums is refused (memory) and the margin shrinks.
@@ -75,7 +76,7 @@ _MERGE_RATIO = 3
 class _Side:
     """One sorted sample: its distinct values and multiplicities, or all values (no ties)."""
 
-    __slots__ = ("cum", "n", "values")
+    __slots__ = ("cum", "distinct", "n", "values")
 
     def __init__(self, sorted_values: np.ndarray) -> None:
         self.n = sorted_values.size
@@ -83,6 +84,7 @@ class _Side:
         new[:1] = True
         np.not_equal(sorted_values[1:], sorted_values[:-1], out=new[1:])
         n_distinct = int(np.count_nonzero(new))
+        self.distinct = n_distinct  # n: no ties
         if n_distinct <= _COMPRESS * self.n:
             starts = np.flatnonzero(new)
             self.values = sorted_values[starts]
@@ -184,6 +186,12 @@ def _merged(
     return pos
 
 
+def chunk_rows(n: int, chunk: int) -> int:
+    """Rows per chunk of a pass over ``n`` rows: ``chunk``, or fewer for short samples, where
+    a chunk's scratch (a few arrays of its size) would be a large part of the memory."""
+    return max(1, min(chunk, max(_CHUNK_MIN, n // 16)))
+
+
 def chunk_bounds(
     b: np.ndarray, first_keys: np.ndarray, last_keys: np.ndarray, side: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -251,26 +259,37 @@ class _Estimate:
             col_error = 0.45 * (b.n / idx.size) * math.sqrt(a.n)
         self.error = math.hypot(row_error, col_error)
         grid = b.values[idx]  # holds b's smallest and largest value
+        size = grid.size + 1
         # Gap g lies between grid[g-1] and grid[g]; g = 0 and g = len(grid) are outside the
         # table, where the count is 0 and b.n.  Across a gap the count rises from
-        # #{b <= grid[g-1]} to #{b < grid[g]} (by nothing between consecutive values of b).
-        le = b.upto(idx + 1).astype(float)
-        lt = b.upto(idx).astype(float)
-        base = np.concatenate(([0.0], le))
-        rise = np.concatenate((lt, [float(b.n)])) - base
-        left = np.concatenate((grid[:1], grid))
-        right = np.concatenate((grid, grid[-1:]))
+        # #{b <= grid[g-1]} to #{b < grid[g]} (by nothing between consecutive values of b),
+        # linearly from the gap's left end to its right end (both halved: a difference of
+        # two halves cannot overflow).
+        base = np.empty(size)
+        base[0] = 0.0
+        base[1:] = b.upto(idx + 1)
+        slope = np.empty(size)
+        slope[:-1] = b.upto(idx)
+        slope[-1] = b.n
+        slope -= base  # the rise
+        left_half = np.empty(size)
+        left_half[0] = grid[0]
+        left_half[1:] = grid
+        left_half *= 0.5
+        span = np.empty(size)
+        span[:-1] = grid
+        span[-1] = grid[-1]
         self._integral = sums.exact
         if self._integral:
-            right[1:-1] -= 1.0  # the last integer of the gap: #{b <= grid[g] - 1} = lt
-        # Halves: a difference of two halves cannot overflow.
-        span = 0.5 * right - 0.5 * left
-        self._slope = np.divide(rise, span, out=np.zeros_like(rise), where=span > 0)
-        self._base, self._left_half = base, 0.5 * left
-        self._grid = grid
-        self._a_desc = a.values[picked][::-1].copy()  # keys p - a ascend
-        self._omega = omega[::-1].copy()
-        self._work = np.empty((_MERGE_RATIO + 1) * picked.size)
+            span[1:-1] -= 1.0  # the last integer of the gap: #{b <= grid[g] - 1} = lt
+        span *= 0.5
+        span -= left_half
+        np.divide(slope, span, out=slope, where=span > 0)
+        slope[span <= 0] = 0.0  # the ends, and gaps between consecutive integers
+        del span
+        self._grid, self._base, self._slope, self._left_half = grid, base, slope, left_half
+        self._a_desc = a.values[picked[::-1]]  # keys p - a ascend
+        self._omega = np.ascontiguousarray(omega[::-1])
         self._sums = sums
         self.seen: dict[float, float] = {}  # every estimate made, reused as brackets
 
@@ -285,7 +304,7 @@ class _Estimate:
         key = float(math.floor(p)) if self._integral else p
         with np.errstate(over="ignore", invalid="ignore"):  # only keys beyond the doubles
             keys = key - self._a_desc
-            g = sliced_searchsorted(self._grid, keys, "right", 0, self._grid.size, self._work)
+            g = sliced_searchsorted(self._grid, keys, "right", 0, self._grid.size)
             # Within gap g the key is at least its left end, at most its right end.
             keys *= 0.5
             keys -= self._left_half[g]
@@ -404,13 +423,14 @@ class PairSums:
         """
         av, bv = self.a.values, self.b.values
         n = av.size
-        starts = np.arange(0, n, _CHUNK)
-        stops = np.minimum(starts + _CHUNK, n)
+        rows = chunk_rows(n, _CHUNK)
+        starts = np.arange(0, n, rows)
+        stops = np.minimum(starts + rows, n)
         side = "left" if strict else "right"
         # Keys p - a_i fall along a chunk: its last row has the smallest key.
         lo, hi = chunk_bounds(bv, p - av[stops - 1], p - av[starts], side)
         exact = not exact or self._exact_at(p)  # whether to skip the fix-up
-        rows = min(_CHUNK, n)
+        rows = min(rows, n)
         work = np.empty((_MERGE_RATIO + 1) * rows)  # the merges' scratch
         ramp = np.arange(rows)
         m = bv.size
@@ -451,16 +471,6 @@ class PairSums:
             return wb
         return wa if wb is None else wa * wb
 
-    def _long_rows(
-        self, rows: np.ndarray, col: np.ndarray, t: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Rows and columns of every sum ``<= t`` from ``col`` on (rows with long runs)."""
-        stop = self.positions(rows, t)
-        width = np.maximum(stop - col, 0)
-        r = np.repeat(rows, width)
-        c = np.arange(r.size) - np.repeat(np.cumsum(width) - width - col, width)
-        return r, c
-
     def band(
         self, p: float, t: float, exact: bool = True, expect: int = 0
     ) -> tuple[int, np.ndarray | None, np.ndarray | None]:
@@ -484,6 +494,8 @@ class PairSums:
         values = _Collector(np.float64, expect)
         mults = _Collector(np.int64, expect if weighted else 0)
         steps = np.arange(1, _WINDOW)
+        long_rows: list[np.ndarray] = []
+        long_cols: list[np.ndarray] = []
         for i0, i1, pos, front in self._pass(p, exact=exact):
             count += self._weigh(i0, i1, pos)
             if values.size > _BAND_MAX:
@@ -511,10 +523,18 @@ class PairSums:
                 )
             long = np.flatnonzero(inside[:, -1])
             if long.size:
-                r, c = self._long_rows(rows[long] + i0, col[long] + _WINDOW, t)
-                values.add(av[r] + bv[c])
-                if weighted:
-                    mults.add(self._mult(r, c))
+                long_rows.append(rows[long] + i0)
+                long_cols.append(col[long] + _WINDOW)
+        if long_rows and values.size <= _BAND_MAX:
+            # The rows still at most t after their window, all at once (a few per chunk).
+            rows, col = np.concatenate(long_rows), np.concatenate(long_cols)
+            width = np.maximum(self.positions(rows, t) - col, 0)
+            if values.size + int(width.sum()) > _BAND_MAX:
+                return count, None, None
+            r, c = _cells(rows, col, width)
+            values.add(av[r] + bv[c])
+            if weighted:
+                mults.add(self._mult(r, c))
         if values.size > _BAND_MAX:
             return count, None, None
         return count, values.result(), mults.result() if weighted else None
@@ -524,7 +544,7 @@ class PairSums:
         if self._estimate is None:
             # About a dozen estimates cost ~ rows + cols; the bands they place are read at a
             # cost ~ their width, which goes as n^(3/2) / rows: the two balance near
-            # rows ~ n^(3/4) (measured: 1.5 n^(3/4), capped, from 10^5 to 10^7 per arm).
+            # rows ~ n^(3/4) (measured: n^(3/4), capped, from 10^5 to 10^7 per arm).
             na, nb = self.a.values.size, self.b.values.size
             rows = min(_ESTIMATE_ROWS, max(_ESTIMATE_MIN, round(_ESTIMATE_SCALE * na**0.75)))
             cols = min(_ESTIMATE_COLS, max(_ESTIMATE_MIN, round(_ESTIMATE_SCALE * nb**0.75)))
@@ -687,6 +707,13 @@ class PairSums:
             else:
                 lo = mid
         return _key_float(hi)
+
+
+def _cells(rows: np.ndarray, col: np.ndarray, width: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the cells ``col_k .. col_k + width_k - 1`` of each ``rows_k``."""
+    r = np.repeat(rows, width)
+    c = np.arange(r.size) - np.repeat(np.cumsum(width) - width - col, width)
+    return r, c
 
 
 class _Collector:

@@ -26,6 +26,7 @@ from trialkit.stats._pairwise import (
     _float_key,
     _key_float,
     chunk_bounds,
+    chunk_rows,
     sliced_searchsorted,
 )
 
@@ -106,7 +107,9 @@ def _tie_term(sorted_values: np.ndarray) -> float:
     return _cubes(_runs(sorted_values)[1])
 
 
-def _rank_stats(xs: np.ndarray, zs: np.ndarray) -> tuple[int, float, float]:
+def _rank_stats(
+    xs: np.ndarray, zs: np.ndarray, x_ties: bool = True, z_ties: bool = True
+) -> tuple[int, float, float]:
     """Twice R's ``W``, the pooled tie term and the within-sample one, from sorted x and -y.
 
     ``W = #{x_i > y_j} + #{x_i = y_j} / 2`` counts, for each ``x_i``, the ``z = -y`` above
@@ -114,14 +117,16 @@ def _rank_stats(xs: np.ndarray, zs: np.ndarray) -> tuple[int, float, float]:
     falls in, :func:`~trialkit.stats._pairwise.sliced_searchsorted`), no merged sample, no
     ranks.  Returned as the integer ``2 W``; the pooled tie term ``sum(t^3 - t)`` runs over
     the groups of equal values of the pooled sample (``t`` = copies in x + copies in y), the
-    within-sample one is ``_tie_term(xs) + _tie_term(zs)``.
+    within-sample one is ``_tie_term(xs) + _tie_term(zs)``.  ``x_ties=False`` (``z_ties``)
+    says that x (-y) has no tied values, which saves looking for them.
     """
     n, m = xs.size, zs.size
-    starts = np.arange(0, n, _CHUNK)
-    stops = np.minimum(starts + _CHUNK, n)
+    rows = chunk_rows(n, _CHUNK)
+    starts = np.arange(0, n, rows)
+    stops = np.minimum(starts + rows, n)
     # Keys -x_i ascend along a chunk read backwards.
     lo, hi = chunk_bounds(zs, -xs[stops - 1], -xs[starts], "right")
-    work = np.empty((_MERGE_RATIO + 1) * min(_CHUNK, n))  # the merges' scratch
+    work = np.empty((_MERGE_RATIO + 1) * min(rows, n))  # the merges' scratch
     twice_w = 0
     cross_x: list[np.ndarray] = []
     cross_n: list[np.ndarray] = []
@@ -130,7 +135,11 @@ def _rank_stats(xs: np.ndarray, zs: np.ndarray) -> tuple[int, float, float]:
         keys = -xs[starts[c] : stops[c]][::-1]
         le = sliced_searchsorted(zs, keys, "right", int(lo[c]), int(hi[c]), work)  # #{y >= x}
         twice_w += 2 * (m * keys.size - int(le.sum()))
-        tied = np.flatnonzero((le > 0) & (zs[np.maximum(le - 1, 0)] == keys))
+        # A key equal to a z is equal to the last z at most it (le ascends: le[0] is least).
+        if le[0] > 0:
+            tied = np.flatnonzero(zs[le - 1] == keys)
+        else:
+            tied = np.flatnonzero((le > 0) & (zs[np.maximum(le - 1, 0)] == keys))
         if tied.size:
             equal = le[tied] - np.searchsorted(zs, keys[tied], side="left")  # #{y == x}
             twice_w += int(equal.sum())
@@ -140,8 +149,8 @@ def _rank_stats(xs: np.ndarray, zs: np.ndarray) -> tuple[int, float, float]:
             cross_x.append(-k[first])
             cross_n.append(np.diff(np.append(first, k.size)))
             cross_y.append(equal[first])
-    vx, cx = _runs(xs)
-    vz, cz = _runs(zs)
+    vx, cx = _runs(xs) if x_ties else _runs(xs[:0])
+    vz, cz = _runs(zs) if z_ties else _runs(zs[:0])
     within = _cubes(cx) + _cubes(cz)
     vy, cy = -vz[::-1], cz[::-1]
     values, t = [vx, vy], [cx, cy]
@@ -355,7 +364,9 @@ def hodges_lehmann(
         # Many ties: the rank sum from the distinct values (the tables PairSums built).
         twice_w, ties_pooled, ties_within = _table_stats(x_side.table(), z_side.table())
     else:
-        twice_w, ties_pooled, ties_within = _rank_stats(xs, zs)
+        twice_w, ties_pooled, ties_within = _rank_stats(
+            xs, zs, x_side.distinct < n_x, z_side.distinct < n_y
+        )
     w = twice_w / 2
     has_ties = ties_pooled > 0
     if exact is None:
