@@ -7,10 +7,11 @@ oracle (the decimal module's rounding, half up and half down). The numbers used 
 log-Wald RR 1.093 (95% CI 0.801 to 1.491) against the published 1.08 (0.80 to 1.5); SAE
 17/114 vs 8/122 give Fisher P = 0.055 and Yates chi-square P = 0.061 against the published
 P = 0.06; COMBAT-SHINE mean daily SOFA difference 0.2 (-0.8 to 1.2). The published figures
-of data/imicro/published.toml are quoted where a test uses them; the I-MICRO twin's numbers
-are those of notebooks/02_delta_sofa.ipynb as committed (Hodges-Lehmann 1 (0 to 3),
-P = 0.130862; bootstrap percentile CI 1 (-1 to 3); quantile regression 1 (-2.18343 to
-4.18343), P = 0.536599; ΔSOFA median (IQR) -4 (-7 to 6) iloprost, -5 (-8 to 4.75) placebo).
+of data/imicro/published.toml are quoted where a test uses them; where a test needs a twin's
+estimates as input, they are those of the hand-set I-MICRO twin of November 2026 (its
+notebook 02: Hodges-Lehmann 1 (0 to 3), P = 0.130862; bootstrap percentile CI 1 (-1 to 3);
+quantile regression 1 (-2.18343 to 4.18343), P = 0.536599; ΔSOFA median (IQR) -4 (-7 to 6)
+iloprost, -5 (-8 to 4.75) placebo): fixed inputs, not read from the current twin.
 """
 
 import math
