@@ -59,6 +59,8 @@ _ESTIMATE_SCALE = 1.0
 _SAMPLE = 1 << 14
 # A band larger than this many distinct sums is refused (memory) and the margin shrinks.
 _BAND_MAX = 1 << 24
+# The band's buffer is taken with at most this many entries (32 MB); beyond it grows by half.
+_BUFFER = 1 << 22
 # Sums read at once per row of the band (most rows hold one or two); longer rows are finished
 # by a binary search.
 _WINDOW = 4
@@ -691,9 +693,10 @@ class PairSums:
             # Pivots within a quarter margin of their targets leave 3/4 of it for the error.
             p, t = self._pivots(k_min - margin, k_max + margin, max(1.0, margin / 4))
             # The band holds about the ranks' spread and two margins of sums; a tie group of
-            # sums is one entry (of its pairs' multiplicity).
+            # sums is one entry (of its pairs' multiplicity).  A buffer that large is taken up
+            # front only up to _BUFFER (after a miss the band can be much wider: it grows).
             expect = (k_max - k_min + 2 * margin) * self._entries_per_sum * 1.25
-            count, values, mult = self.band(p, t, exact=exact, expect=int(min(expect, _BAND_MAX)))
+            count, values, mult = self.band(p, t, exact=exact, expect=int(min(expect, _BUFFER)))
             if values is None:
                 margin /= 8  # the band was too wide to hold
                 continue
