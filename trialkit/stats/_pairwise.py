@@ -289,8 +289,9 @@ class _Estimate:
             span[1:-1] -= 1.0  # the last integer of the gap: #{b <= grid[g] - 1} = lt
         span *= 0.5
         span -= left_half
-        np.divide(slope, span, out=slope, where=span > 0)
-        slope[span <= 0] = 0.0  # the ends, and gaps between consecutive integers
+        with np.errstate(over="ignore"):  # a subnormal gap: no slope (the gap's left count)
+            np.divide(slope, span, out=slope, where=span > 0)
+        slope[(span <= 0) | ~np.isfinite(slope)] = 0.0  # also the ends, consecutive integers
         del span
         self._grid, self._base, self._slope, self._left_half = grid, base, slope, left_half
         self._a_desc = a.values[picked[::-1]]  # keys p - a ascend
