@@ -442,15 +442,23 @@ def test_rank_sum_and_ties_match_the_pooled_ranking(chunk, monkeypatch):
 
 @pytest.mark.parametrize("side", ["left", "right"])
 def test_merged_positions_are_the_binary_search_ones(side, monkeypatch):
-    # sliced_searchsorted merges the sorted keys with their slice of b (a stable sort): ties,
-    # signed zeros and infinities must land where numpy's binary search puts them.
+    # sliced_searchsorted merges the sorted keys with their slice of b (a stable sort, of
+    # the bits as int64 when all values have one sign): ties, signed zeros, infinities and
+    # subnormals must land where numpy's binary search puts them.
     monkeypatch.setattr(pairwise, "_MERGE_MIN", 1)
     rng = np.random.default_rng(11)
     special = np.array([-np.inf, -1.0, -0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0, np.inf])
+    positive = np.array([5e-324, 1e-310, 1e-310, 2.5e-308, 1.0, 1.0, 3.0, 1e308, np.inf])
     cases = [
         (np.sort(special), np.sort(np.array([-np.inf, -0.0, 0.0, 0.0, 1.0, 1.0, 3.0, np.inf]))),
         (np.sort(rng.integers(0, 9, 300) * 1.0), np.sort(rng.integers(-2, 12, 200) * 1.0)),
+        (np.sort(rng.integers(1, 9, 300) * 1.0), np.sort(rng.integers(1, 12, 200) * 1.0)),
+        (np.sort(rng.integers(-9, 0, 300) * 1.0), np.sort(rng.integers(-12, 0, 200) * 1.0)),
+        (positive, np.sort(rng.choice(positive, 40))),
+        (np.sort(-positive), np.sort(rng.choice(-positive, 40))),
         (np.sort(rng.normal(size=500)), np.sort(rng.normal(size=400))),
+        (np.sort(rng.normal(size=500) + 9), np.sort(rng.normal(size=400) + 9)),
+        (np.sort(rng.normal(size=500) - 9), np.sort(rng.normal(size=400) - 9)),
         (np.sort(rng.normal(size=50)), np.sort(rng.normal(size=400))),  # slice >> keys
     ]
     for b, keys in cases:
