@@ -17,12 +17,13 @@ patients).  Prints tables; asserts nothing.
 
 Where the time goes (cProfile, 10^7 per arm, normal data, ~1.9 s): the four merge passes
 (``W`` and the three order statistics; numpy's stable argsort of each chunk of keys with its
-slice of the other sample) about half, the two sorts of the inputs a sixth, the sums at the
-pass's positions a sixteenth, reading the three bands and selecting in them a tenth, the
-estimated counts 2%.  (It was 23 of 28 s in binary searches and the fix-up of their float
-rounding; then, at 4.0 s, half in binary searches and a ninth in the estimates' searches over
-all of the other sample and their BLAS dot products; integer scores spent four fifths of
-their time finding every value's position for ``W``, now read from the distinct values.)
+slice of the other sample, as int64 bits where all have one sign) a little under half, the
+two sorts of the inputs a fifth, the sums at the passes' positions 7%, reading the three
+bands and selecting in them 11%, the estimated counts 2%.  (It was 23 of 28 s in binary
+searches and the fix-up of their float rounding; then, at 4.0 s, half in binary searches and
+a ninth in the estimates' searches over all of the other sample and their BLAS dot products;
+integer scores spent four fifths of their time finding every value's position for ``W``, now
+read from the distinct values.)
 
 Run: ``.venv/bin/python benchmarks/bench_hodges_lehmann.py [--skip-r] [--max-n 10000000]``
 """

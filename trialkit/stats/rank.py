@@ -331,8 +331,8 @@ def hodges_lehmann(
     differences (:mod:`trialkit.stats._pairwise`; Johnson & Mizoguchi 1978; Monahan 1984),
     never the :math:`n_x n_y` matrix.  Samples with many ties (integer scores) take ``W``
     and the order statistics from their distinct values.  At 10^7 per arm this is about
-    three times one sort of the 2 x 10^7 values (the merges half of it, the two sorts a
-    sixth), five times at 10^6, less than one sort for integer scores; memory 1.1 to 1.3
+    three times one sort of the 2 x 10^7 values (the merges under half of it, the two sorts
+    a fifth), five times at 10^6, less than one sort for integer scores; memory 1.1 to 1.3
     times the inputs from 10^6 per arm on (benchmarks/bench_hodges_lehmann.py).
 
     References
