@@ -40,6 +40,9 @@ from pathlib import Path
 
 import numpy as np
 from _measure import peak_mb  # benchmarks/_measure.py (scripts run from this folder)
+from _readme import multiple, scaling, seconds, size  # benchmarks/_readme.py
+from _readme import ratio as times
+from _readme import row as readme_row
 
 from trialkit.stats import bootstrap_median_difference, hodges_lehmann
 
@@ -100,6 +103,7 @@ def main() -> None:
     )
     print(head)
     print("-" * len(head))
+    measured: dict[tuple[str, int], tuple[float, float, float, float | None]] = {}
     with tempfile.TemporaryDirectory() as tmpdir:
         for kind in ("continuous", "integer"):
             for n in (10**5, 10**6, 10**7):
@@ -117,6 +121,7 @@ def main() -> None:
                     (x.nbytes + y.nbytes) / 2**20
                 )
                 r_cpu, ratio, diff, pdiff = "n/a", "", "", ""
+                cpu_r = None
                 if not args.skip_r and n <= 10**5:
                     got = _time_r(x, y, Path(tmpdir))
                     if got is not None:
@@ -134,6 +139,7 @@ def main() -> None:
                     f"{r_cpu:>9}{ratio:>7}{diff:>17}{pdiff:>11}",
                     flush=True,
                 )
+                measured[(kind, n)] = (cpu, fl, mem, cpu_r)
                 del x, y, res
 
     print()
@@ -142,6 +148,7 @@ def main() -> None:
     print(head)
     print("-" * len(head))
     x, y = rng.normal(1.0, 4.0, 118), rng.normal(0.0, 4.0, 118)
+    boot: dict[str, float] = {}
     for method in ("percentile", "bca"):
         best_wall, best_cpu = np.inf, np.inf
         for _ in range(3):
@@ -150,6 +157,41 @@ def main() -> None:
             best_wall = min(best_wall, time.perf_counter() - w0)
             best_cpu = min(best_cpu, time.process_time() - c0)
         print(f"{method:<12}{best_wall:>9.3f}{best_cpu:>8.3f}")
+        boot[method] = best_cpu
+    _readme_rows(measured, boot)
+
+
+def _readme_rows(
+    measured: dict[tuple[str, int], tuple[float, float, float, float | None]],
+    boot: dict[str, float],
+) -> None:
+    """The README rows: 10^5 per arm beside R, the largest size beside the sort floor (with
+    the scaling over the sizes measured), and the bootstrap."""
+    task = "Hodges-Lehmann with CI and Wilcoxon p"
+    if ("continuous", 10**5) in measured:
+        cpu, _, _, cpu_r = measured[("continuous", 10**5)]
+        ref = f"R `wilcox.test`: {seconds(cpu_r)} s {times(cpu_r, cpu)}" if cpu_r else "—"
+        readme_row("50-hl-1e5", task, size(10**5, "per arm"), f"{seconds(cpu)} s CPU", ref)
+    sizes = sorted(n for k, n in measured if k == "continuous")
+    if sizes:
+        n = sizes[-1]
+        cpu, fl, mem, _ = measured[("continuous", n)]
+        parts = [f"{seconds(cpu)} s CPU, memory {multiple(mem)} the inputs"]
+        if ("integer", n) in measured:
+            parts.append(f"integer scores {seconds(measured[('integer', n)][0])} s")
+        trend = scaling(sizes, [measured[("continuous", m)][0] for m in sizes])
+        if trend:
+            parts.append(trend)
+        readme_row("51-hl-1e6", task, size(n, "per arm"), "; ".join(parts),
+                   f"numpy sort of the inputs: {seconds(fl)} s {times(cpu, fl)}")  # fmt: skip
+    if boot:
+        readme_row(
+            "52-bootstrap",
+            "bootstrap median difference, 10,000 resamples (percentile or BCa)",
+            "n = 236",
+            f"{seconds(boot.get('percentile', float('nan')))} s / "
+            f"{seconds(boot.get('bca', float('nan')))} s CPU",
+        )
 
 
 if __name__ == "__main__":
