@@ -269,13 +269,6 @@ class Days:
         pos[pos < self.first] = -1  # an earlier patient's row is not this patient's
         return pos
 
-    def next_at_or_after(self, valid_sorted: np.ndarray) -> np.ndarray:
-        """Per row, the position of the patient's earliest valid row at or after it (-1)."""
-        n = valid_sorted.size
-        pos = np.where(valid_sorted, np.arange(n), n)
-        pos = np.minimum.accumulate(pos[::-1])[::-1]
-        return np.where(pos > self.last, -1, pos)
-
 
 def locf(scores: Scores, days: Days) -> None:
     """Carry each system's last scorable value forward within patient, in day order (in

@@ -321,8 +321,9 @@ def _rrt_on(v: dict[str, np.ndarray]) -> np.ndarray:
 def across_days(scores: Scores, v: dict[str, np.ndarray], days: Days, o: Options) -> None:
     """The rules that look at a patient's other days (in place, on the whole table).
 
-    Each rule follows the patients' days with one running maximum (minimum) over the table
-    and then scores only the rows it changes (sedated days, days between RRT sessions).
+    Sedation follows the patients' days with one running maximum over the table; the RRT
+    rules work from the RRT rows alone. Each then scores only the rows it changes (sedated
+    days, days between or after RRT sessions).
     """
     if "cns" in scores and o.sedation == "last_gcs" and "sedated" in v:
         sedated = days.sort(v["sedated"] == 1)
