@@ -11,6 +11,7 @@ is what made whole-table passes grow faster than the table), and a per-patient s
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -54,11 +55,83 @@ def days(frame: pd.DataFrame, table: str) -> np.ndarray:
     return day.astype(np.int64)
 
 
+def _addresses(values: np.ndarray) -> np.ndarray:
+    """The object references of an object array as integers, without touching the objects.
+
+    Equal references are one object, so equal values; the reverse need not hold (two equal
+    strings can be two objects).  A copy, so that it does not outlive ``values``' memory.
+    """
+    values = np.ascontiguousarray(values)
+    if values.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    raw = (ctypes.c_ssize_t * values.size).from_address(values.ctypes.data)
+    return np.frombuffer(raw, dtype=np.intp).copy()
+
+
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """The start of each run of equal neighbours in ``values`` (row 0 always starts one).
+
+    Object arrays (text ids) are compared by reference, in one integer pass: a boundary
+    between two equal values held as different objects is kept, so the runs may be cut finer
+    than the values require but never join two different values.  Ids as ``load_trial``
+    returns them are one object per patient, so the runs are the patients' runs; ids read
+    one object per row fall back to comparing the values.
+    """
+    if values.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    new = np.empty(values.size, dtype=bool)
+    new[0] = True
+    if values.dtype == object:
+        ref = _addresses(values)
+        np.not_equal(ref[1:], ref[:-1], out=new[1:])
+        if np.count_nonzero(new) <= values.size // 2:
+            return np.flatnonzero(new)
+    np.not_equal(values[1:], values[:-1], out=new[1:])
+    return np.flatnonzero(new)
+
+
+def id_codes(ids: pd.Series) -> np.ndarray:
+    """Integer codes of an id column: equal ids, equal codes; numbered in order of first
+    appearance and -1 where missing, exactly as ``pandas.factorize(ids)[0]``.
+
+    Rows of one patient come together: the ids are coded once per run
+    (:func:`run_starts`).  Runs whose ids increase (rows sorted by id, as trialkit writes
+    them) are numbered as they come; otherwise text ids held one object per patient are coded
+    by reference after one check that no two of those objects are equal (a set of the
+    distinct objects).  Either way no text is hashed per row; anything else is
+    ``pandas.factorize`` of the runs or of the rows.
+    """
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        return ids.cat.codes.to_numpy().astype(np.intp)
+    values = ids.to_numpy()
+    if values.dtype != object or values.size < 2:
+        return pd.factorize(values)[0]
+    starts = run_starts(values)
+    if starts.size > values.size // 2:
+        return pd.factorize(values)[0]
+    lengths = np.diff(np.append(starts, values.size))
+    heads = values[starts]
+    try:  # rows sorted by id, as trialkit writes them: each run is a new patient
+        increasing = bool(np.all(heads[1:] > heads[:-1]))
+    except TypeError:  # mixed types, or a missing id among text
+        increasing = False
+    if increasing:
+        return np.repeat(np.arange(heads.size), lengths)
+    # One code per object, numbered in order of first appearance; then one per value.
+    by_object = pd.factorize(_addresses(heads))[0]
+    objects = heads[np.unique(by_object, return_index=True)[1]]
+    distinct = not pd.isna(objects).any() and len(set(objects.tolist())) == objects.size
+    if not distinct:  # equal ids held as different objects, or missing ids
+        by_object = pd.factorize(objects)[0][by_object]
+    return np.repeat(by_object, lengths)
+
+
 def lookup(index: pd.Index, ids: pd.Series) -> np.ndarray:
     """``index.get_indexer(ids)``, with one lookup per category or per run of equal ids.
 
-    Daily rows come grouped by patient: comparing neighbours is much cheaper than hashing
-    every id (text ids above all), and rows in the order of ``index`` need no lookup at all.
+    Daily rows come grouped by patient: comparing neighbours (:func:`run_starts`) is much
+    cheaper than hashing every id (text ids above all), and rows in the order of ``index``
+    need no lookup at all.
     """
     if isinstance(ids.dtype, pd.CategoricalDtype):
         at = index.get_indexer(ids.cat.categories)
@@ -70,10 +143,7 @@ def lookup(index: pd.Index, ids: pd.Series) -> np.ndarray:
         return np.where(codes >= 0, index.get_indexer(uniques)[codes], -1)
     values = ids.to_numpy()
     if values.size > 1:
-        new = np.empty(values.size, dtype=bool)
-        new[0] = True
-        np.not_equal(values[1:], values[:-1], out=new[1:])
-        starts = np.flatnonzero(new)
+        starts = run_starts(values)
         if starts.size <= values.size // 2:
             runs = values[starts]
             if runs.size == len(index) and np.array_equal(runs, index.to_numpy()):

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trialkit.patient_days import id_codes
 from trialkit.schema import DataError
 from trialkit.sofa import sofa1, sofa2
 from trialkit.sofa._common import (
@@ -30,7 +31,6 @@ from trialkit.sofa._common import (
     in_range,
     locf,
     numeric,
-    patient_codes,
 )
 from trialkit.sofa.sofa1 import CATECHOLAMINES
 
@@ -132,7 +132,7 @@ def daily_scores(
             scores[comp][0][lo : lo + score.size] = score
             scores[comp][1][lo : lo + score.size] = absent
     if missing == "locf" or across:
-        codes = _patient_codes(daily["patient_id"]) if patient_codes is None else patient_codes
+        codes = id_codes(daily["patient_id"]) if patient_codes is None else patient_codes
         days = Days.of(codes, daily["day"].to_numpy())
         if across:
             v.across_days(scores, values, days, opts)
@@ -150,9 +150,6 @@ def daily_scores(
     if missing == "na":
         total[total_absent] = 0
     return scores, (total, total_absent)
-
-
-_patient_codes = patient_codes
 
 
 def sofa(

@@ -166,7 +166,13 @@ def in_range(values: Mapping[str, np.ndarray]) -> bool:
     """
     for col, x in values.items():
         lo, hi = _RANGES[col][:2]
-        if x.size and (np.fmin.reduce(x) < lo or np.fmax.reduce(x) > hi):
+        if not x.size:
+            continue
+        if x.dtype.kind == "f":
+            low, high = np.fmin.reduce(x), np.fmax.reduce(x)
+        else:  # flags: no NaN to skip, and the plain reductions are faster
+            low, high = x.min(), x.max()
+        if low < lo or high > hi:
             return False
     return True
 
@@ -211,13 +217,6 @@ def _is_sorted(codes: np.ndarray, day: np.ndarray) -> bool:
         return True
     dc, dd = np.diff(codes), np.diff(day)
     return bool(np.all((dc > 0) | ((dc == 0) & (dd >= 0))))
-
-
-def patient_codes(patient: pd.Series) -> np.ndarray:
-    """Integer codes of the patient ids (equal ids, equal codes)."""
-    if isinstance(patient.dtype, pd.CategoricalDtype):
-        return patient.cat.codes.to_numpy()
-    return pd.factorize(patient)[0]
 
 
 @dataclass
