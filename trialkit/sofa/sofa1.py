@@ -80,7 +80,7 @@ def score(v: dict[str, np.ndarray], need: dict[str, list[str]], _: Any = None) -
         pf = ratio(v["pao2_mmhg"], v["fio2"])
         resp = count_below(pf, PF_CUTS)
         # Scores 3-4 need respiratory support; a missing flag counts as no support.
-        np.minimum(resp, 2, out=resp, where=v["mech_vent"] != 1)
+        resp[(v["mech_vent"] != 1) & (resp > 2)] = 2  # (ufuncs' where= is slow)
         scores["resp"] = resp, np.isnan(pf)
     if "coag" in need:
         x = v["platelets_10e9_l"]

@@ -194,10 +194,11 @@ def _gcs_score(v: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     score = count_below(gcs, GCS_CUTS)
     absent = np.isnan(gcs)
     if "gcs_motor" in v:
-        motor = v["gcs_motor"]
-        use = absent & ~np.isnan(motor)
-        score = np.where(use, count_below(motor, GCS_MOTOR_CUTS), score).astype(np.int8)
-        absent &= ~use
+        rows = np.flatnonzero(absent)  # only these rows are read: the fallback is seldom needed
+        motor = v["gcs_motor"][rows]
+        ok = ~np.isnan(motor)
+        score[rows[ok]] = count_below(motor[ok], GCS_MOTOR_CUTS)
+        absent[rows[ok]] = False
     return score, absent
 
 
@@ -213,21 +214,24 @@ def score(v: dict[str, np.ndarray], need: dict[str, list[str]], o: Options) -> S
     """SOFA-2 system scores of one block of rows (see :func:`trialkit.sofa.sofa`'s notes)."""
     scores: Scores = {}
     if "resp" in need:
-        pf = ratio(v["pao2_mmhg"], v["fio2"])
+        fio2 = v["fio2"]
+        pf = ratio(v["pao2_mmhg"], fio2)
         resp = count_at_most(pf, PF_CUTS)
         absent = np.isnan(pf)
         if o.spo2_fallback:
-            spo2 = v["spo2_pct"]
-            sf = ratio(spo2, v["fio2"])
-            use = absent & (spo2 < SPO2_MAX) & ~np.isnan(sf)
-            resp = np.where(use, count_at_most(sf, SF_CUTS), resp).astype(np.int8)
-            absent &= ~use
+            # Only the rows without PaO2/FiO2 are read: the fallback is seldom needed.
+            rows = np.flatnonzero(absent)
+            spo2 = v["spo2_pct"][rows]
+            sf = ratio(spo2, fio2[rows])
+            ok = (spo2 < SPO2_MAX) & ~np.isnan(sf)
+            resp[rows[ok]] = count_at_most(sf[ok], SF_CUTS)
+            absent[rows[ok]] = False
         # Scores 3-4 need advanced support (footnote h), unless a ceiling of treatment or
         # unavailability withheld it.
         capped = v["resp_support"] <= _SUPPORT_NONE  # "none" or missing
         if o.ceiling:
             capped &= v["treatment_ceiling"] != 1
-        np.minimum(resp, 2, out=resp, where=capped)
+        resp[capped & (resp > 2)] = 2  # (a masked assignment: ufuncs' where= is slow)
         ecmo = v["ecmo"] > 0  # for either indication (footnote i)
         resp[ecmo] = 4
         scores["resp"] = resp, absent & ~ecmo
@@ -281,15 +285,19 @@ def _cardio(v: dict[str, np.ndarray], o: Options) -> tuple[np.ndarray, np.ndarra
         if o.dopamine_alone == "only_agent":
             alone &= ~others
         band = 2 + count_above(dopa, DOPAMINE_CUTS)
-        np.maximum(cardio, band, out=cardio, where=alone)
+        np.maximum(cardio, band * alone, out=cardio)
     device = (v["mech_circ_support"] == 1) | (v["ecmo"] == _ECMO_CV)
     cardio[device] = 4
     if o.ceiling:
-        limited = v["treatment_ceiling"] == 1
-        np.maximum(cardio, count_below(mapp, MAP_CUTS), out=cardio, where=limited)
-    absent = np.isnan(mapp) & ~device & ~others
+        rows = np.flatnonzero(v["treatment_ceiling"] == 1)  # few: scored on those rows only
+        cardio[rows] = np.maximum(cardio[rows], count_below(mapp[rows], MAP_CUTS))
+    # Nothing to score from: no MAP, no device, no agent. Read on the rows without a MAP only.
+    absent = np.isnan(mapp)
+    rows = np.flatnonzero(absent)
+    none = ~device[rows] & ~others[rows]
     for c in (_NE, _EPI, _DOPA, *_AGENTS):
-        absent &= np.isnan(v[c])
+        none &= np.isnan(v[c][rows])
+    absent[rows] = none
     return cardio, absent
 
 
@@ -297,15 +305,17 @@ def _renal(v: dict[str, np.ndarray], col: str, o: Options) -> tuple[np.ndarray, 
     creat = v[col]
     renal = count_above(creat, UP_CUTS[col])
     rate = _urine_rate(v, o)
-    np.maximum(renal, 2, out=renal, where=rate < URINE_2)
-    np.maximum(renal, 3, out=renal, where=rate < URINE_3)
+    np.maximum(renal, np.int8(2) * (rate < URINE_2), out=renal)
+    np.maximum(renal, np.int8(3) * (rate < URINE_3), out=renal)
     rrt = _rrt_on(v)
     four = rrt.copy()
     if o.rrt_criteria:
-        high = (creat > RRT_CREATININE[col]) | (rate < URINE_3)
-        with np.errstate(invalid="ignore"):
-            acid = (v["ph"] <= RRT_PH) & (v["bicarbonate_mmol_l"] <= RRT_BICARBONATE)
-        four |= high & ((v["potassium_mmol_l"] >= RRT_POTASSIUM) | acid)
+        # Hyperkalaemia or acidaemia first: rare, so the rest is read on those rows only.
+        potassium, ph = v["potassium_mmol_l"], v["ph"]
+        rows = np.flatnonzero((potassium >= RRT_POTASSIUM) | (ph <= RRT_PH))
+        high = (creat[rows] > RRT_CREATININE[col]) | (rate[rows] < URINE_3)
+        acid = (ph[rows] <= RRT_PH) & (v["bicarbonate_mmol_l"][rows] <= RRT_BICARBONATE)
+        four[rows] |= high & ((potassium[rows] >= RRT_POTASSIUM) | acid)
     renal[four] = 4
     return renal, np.isnan(creat) & np.isnan(rate) & ~four
 
