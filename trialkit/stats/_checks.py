@@ -122,3 +122,28 @@ def as_sample(a, name: str, where: str) -> np.ndarray:
     if arr.size == 0:
         raise ValueError(f"{where}: '{name}' has no non-missing observations")
     return arr
+
+
+def numeric(
+    values: Sequence | np.ndarray | pd.Series, name: str, where: str, *, allow_nan: bool
+) -> np.ndarray:
+    """A 1-d float array; non-numbers and infinities are refused with the rows named."""
+    v = pd.to_numeric(pd.Series(np.asarray(values).ravel()), errors="coerce").to_numpy(float)
+    raw = pd.Series(np.asarray(values).ravel())
+    bad = (np.isnan(v) & raw.notna().to_numpy()) | np.isinf(v)
+    if bad.any():
+        raise ValueError(
+            f"{where}: {name} must be numeric and finite; rows {np.flatnonzero(bad)[:5].tolist()}"
+        )
+    if not allow_nan and np.isnan(v).any():
+        raise ValueError(
+            f"{where}: {name} has missing values; rows {np.flatnonzero(np.isnan(v))[:5].tolist()}"
+        )
+    return v
+
+
+def check_better(better: str, where: str, name: str = "better") -> str:
+    """``better`` checked: "higher" or "lower" (ValueError naming ``where``)."""
+    if better not in ("higher", "lower"):
+        raise ValueError(f"{where}: {name} must be 'higher' or 'lower', got {better!r}")
+    return better

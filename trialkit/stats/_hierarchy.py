@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from trialkit.stats.composite import check_better, numeric
+from trialkit.stats._checks import check_better, numeric
 
 KINDS = ("time", "numeric", "binary")
 

@@ -34,8 +34,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from trialkit.stats._checks import check_conf_level
-from trialkit.stats.composite import check_better
+from trialkit.stats._checks import check_better, check_conf_level
 
 __all__ = [
     "bayes_densities",
@@ -476,7 +475,7 @@ def bayes_factor_ttest(
     import pingouin as pg
     from scipy.stats import ttest_ind
 
-    from trialkit.stats.composite import numeric
+    from trialkit.stats._checks import numeric
 
     where = "bayes_factor_ttest"
     xv = numeric(x, "x", where, allow_nan=False)

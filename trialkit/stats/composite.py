@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from trialkit.stats._checks import as_group, check_conf_level
+from trialkit.stats._checks import as_group, check_better, check_conf_level, numeric
 from trialkit.stats.rank import _rank_sum, _rank_sum_pmf, _sigma
 
 __all__ = ["door", "probability_index", "worst_rank", "worst_rank_scores"]
@@ -49,28 +49,6 @@ def column(data: pd.DataFrame | None, v, name: str, where: str) -> np.ndarray:
     if isinstance(v, str):
         raise ValueError(f"{where}: {name}={v!r} is a column name but no data= was given")
     return np.asarray(v)
-
-
-def numeric(values: ArrayLike, name: str, where: str, *, allow_nan: bool) -> np.ndarray:
-    """A 1-d float array; non-numbers and infinities are refused with the rows named."""
-    v = pd.to_numeric(pd.Series(np.asarray(values).ravel()), errors="coerce").to_numpy(float)
-    raw = pd.Series(np.asarray(values).ravel())
-    bad = (np.isnan(v) & raw.notna().to_numpy()) | np.isinf(v)
-    if bad.any():
-        raise ValueError(
-            f"{where}: {name} must be numeric and finite; rows {np.flatnonzero(bad)[:5].tolist()}"
-        )
-    if not allow_nan and np.isnan(v).any():
-        raise ValueError(
-            f"{where}: {name} has missing values; rows {np.flatnonzero(np.isnan(v))[:5].tolist()}"
-        )
-    return v
-
-
-def check_better(better: str, where: str, name: str = "better") -> str:
-    if better not in ("higher", "lower"):
-        raise ValueError(f"{where}: {name} must be 'higher' or 'lower', got {better!r}")
-    return better
 
 
 def _split(score: np.ndarray, group, arm_1, where: str) -> tuple[np.ndarray, np.ndarray]:
