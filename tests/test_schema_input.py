@@ -458,6 +458,27 @@ def test_record_pieces_cut_between_records_only(tmp_path):
     assert got == rows
 
 
+@pytest.mark.parametrize("final_break", [True, False])
+def test_record_pieces_longer_records_than_a_piece(tmp_path, final_break):
+    # Records longer than the piece (the buffer grows), and a file without a final break.
+    from trialkit.schema.source import record_pieces
+
+    rows = [[f"P{i}", ("x" * (40 * i)) + "\nend", str(i)] for i in range(12)]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([["id", "text", "n"], *rows])
+    text = buf.getvalue() if final_break else buf.getvalue().rstrip("\n")
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    header = len(text.split("\n", 1)[0]) + 1
+    pieces = [bytes(p) for p in record_pieces(path, header, 64)]
+    assert b"".join(pieces) == path.read_bytes()[header:]
+    assert all(p.endswith(b"\n") for p in pieces[:-1])
+    got = []
+    for piece in pieces:
+        got += list(csv.reader(io.StringIO(piece.decode(), newline="")))
+    assert got == rows
+
+
 @pytest.mark.parametrize(
     ("line", "column", "value", "needle"),
     [

@@ -200,36 +200,53 @@ def open_quote(path: Path, line: int, delimiter: str = ",") -> tuple[int, int] |
     return opened
 
 
-def record_pieces(path: Path, start: int, piece: int) -> Iterator[bytes | memoryview]:
+def record_pieces(path: Path, start: int, piece: int) -> Iterator[memoryview]:
     """The file from byte ``start`` on, in pieces of whole records of about ``piece`` bytes.
 
     A piece ends just after a line break with an even number of double quotes before it
     in the piece (a piece starts where a record does, so the count starts at 0): never
-    inside a quoted value. The file is read once.
+    inside a quoted value. The file is read once, into two buffers used in turn (fresh
+    64 MB buffers cost a page fault per 4 kB each time, about a second at 10^7 rows): each
+    piece is a view that stays valid until the piece after the next is asked for, so a
+    reader must copy what it keeps (pyarrow's CSV reader does).
     """
+    buffers = [bytearray(piece), bytearray(piece)]
+    k, kept = 0, 0  # bytes of an unfinished record at the start of buffers[k]
     with path.open("rb") as fh:
         fh.seek(start)
-        rest = b""
         while True:
-            data = fh.read(piece)
-            if not data:
-                if rest:
-                    yield rest
+            buf = buffers[k]
+            if kept == len(buf):  # a record longer than the buffer: a larger one
+                larger = bytearray(2 * len(buf))
+                larger[:kept] = buf
+                buffers[k] = buf = larger
+            n = fh.readinto(memoryview(buf)[kept:])
+            end = kept + n
+            if n == 0 or end < len(buf):  # the end of the file: what is left is one piece
+                if end:
+                    yield memoryview(buf)[:end]
                 return
-            buf = rest + data
-            cut = _last_record_end(buf)
-            if cut == 0:  # no record ends in this piece: read on
-                rest = buf
+            cut = _last_record_end(buf, end)
+            if cut == 0:  # no record ends in this buffer: read on
+                kept = end
                 continue
             yield memoryview(buf)[:cut]  # no copy: pyarrow reads the view as it is
-            rest = buf[cut:]
+            other = buffers[1 - k]
+            if len(other) < end - cut:
+                buffers[1 - k] = other = bytearray(len(buf))
+            other[: end - cut] = buf[cut:end]
+            kept, k = end - cut, 1 - k
 
 
-def _last_record_end(buf: bytes) -> int:
-    """Offset just after the last line break of ``buf`` outside quotes (0: none)."""
-    nl = buf.rfind(b"\n")
-    if b'"' not in buf:
+def _last_record_end(buf: bytes | bytearray, end: int | None = None) -> int:
+    """Offset just after the last line break of ``buf[:end]`` outside quotes (0: none)."""
+    end = len(buf) if end is None else end
+    nl = buf.rfind(b"\n", 0, end)
+    if buf.find(b'"', 0, end) < 0:
         return nl + 1
+    while nl >= 0 and buf.count(b'"', 0, nl) & 1:
+        nl = buf.rfind(b"\n", 0, nl)
+    return nl + 1
     while nl >= 0 and buf.count(b'"', 0, nl) & 1:
         nl = buf.rfind(b"\n", 0, nl)
     return nl + 1
