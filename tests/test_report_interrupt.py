@@ -101,3 +101,23 @@ def test_a_second_run_into_a_held_folder_is_refused(earlier):
     assert second.returncode == 2
     assert "another trialkit report (process" in second.stderr
     assert _digest(out) == before
+
+
+@pytest.mark.slow
+def test_ctrl_c_finds_every_kernel_it_must_kill():
+    # AsyncKernelManager.start_kernel is KernelManager._async_start_kernel itself, so the
+    # tracking must sit on the public coroutines that nbclient calls, or _kill_kernels sees none.
+    from nbclient.util import run_sync
+
+    from trialkit import execute
+
+    km = execute._tracked_kernel_manager()(kernel_name=execute.KERNEL)
+    run_sync(km.start_kernel)()
+    try:
+        assert km in execute._kernels
+        execute._kill_kernels()
+        assert km.provisioner.process.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        run_sync(km.shutdown_kernel)(now=True)
+        run_sync(km.cleanup_resources)()
+    assert km not in execute._kernels

@@ -53,6 +53,11 @@ def _tracked_kernel_manager() -> type:
                 with _kernels_lock:
                     _kernels.discard(self)
 
+        # AsyncKernelManager binds its public coroutines to KernelManager's functions, not to
+        # self._async_*: without these, an override of the latter is never called.
+        start_kernel = _async_start_kernel
+        shutdown_kernel = _async_shutdown_kernel
+
     return Tracked
 
 
