@@ -557,3 +557,58 @@ def test_column_named_twice(folder):
 def test_a_folder_that_does_not_exist(tmp_path):
     with pytest.raises(DataError, match="not a folder"):
         load_trial(tmp_path / "nosuchtrial")
+
+
+# --- the value checks pandera is spared (trialkit.schema.schemas.plainly_valid) ----------
+# The reference is pandera itself: wherever plainly_valid clears a column, pandera's own
+# checks of that column must find nothing; the cases sit on both sides of every rule.
+
+
+def _pandera_finds_nothing(values, d) -> bool:
+    import pandera.pandas as pa
+    from pandera.errors import SchemaErrors
+
+    from trialkit.schema.schemas import _checks
+
+    schema = pa.DataFrameSchema({d.name: pa.Column(None, checks=_checks(d), nullable=True)})
+    try:
+        schema.validate(pd.DataFrame({d.name: values}), lazy=True)
+    except SchemaErrors:
+        return False
+    return True
+
+
+def _column(name):
+    from trialkit.schema.columns import DAILY
+
+    return next(d for d in DAILY if d.name == name)
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "cleared"),
+    [
+        ("fio2", [0.21, 1.0, float("nan")], True),  # both ends of the range included
+        ("fio2", [0.21, 1.01], False),
+        ("fio2", [float("inf")], False),
+        ("fio2", [float("nan")] * 3, True),  # only missing values: pandera's nullable check
+        ("mech_vent", [0, 1, 1], True),
+        ("mech_vent", [0, 2], False),
+        ("mech_vent", [0.0, 1.0], False),  # a float flag: 0.5 would also lie in [0, 1]
+        ("mech_vent", [-1, 0], False),
+        ("day", pd.array([0, 5, None], dtype="Int64"), True),
+        ("day", pd.array([-1, 5], dtype="Int64"), False),
+        ("day", [0.0, 2.5], False),  # not whole: only the per-row check can tell
+        ("gcs", [3, 15], True),
+        ("gcs", [2, 15], False),
+        ("patient_id", ["a", "b"], False),  # not a number column
+        ("resp_support", pd.Series(["none"], dtype="category"), False),
+    ],
+)
+def test_plainly_valid_only_where_pandera_finds_nothing(name, values, cleared):
+    from trialkit.schema.schemas import plainly_valid
+
+    d = _column(name)
+    column = pd.Series(values)
+    assert plainly_valid(column, d) is cleared
+    if cleared:
+        assert _pandera_finds_nothing(column, d)

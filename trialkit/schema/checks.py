@@ -71,7 +71,7 @@ def _validate_table(
     key = unique if set(unique) <= set(typed.columns) else ()
     from pandera.errors import SchemaErrors
 
-    schema = _pandera_schema(present, Path(file).stem)
+    schema = _pandera_schema(present, Path(file).stem, frame=typed)
     try:
         with warnings.catch_warnings():
             # pandera's own concat of failure cases of categorical columns (pandas 2.x).

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
 from trialkit.schema.columns import _DAILY_KEY, DAILY, EVENTS, PATIENTS, ColumnDef, _with_arms
 from trialkit.spec import Spec
 
@@ -33,18 +36,59 @@ def _checks(d: ColumnDef) -> list[pa.Check]:
     return checks
 
 
+def plainly_valid(column: pd.Series, d: ColumnDef) -> bool:
+    """Whether a numeric column's least and greatest values alone show that it meets every
+    value rule of ``d`` (range; flag and whole number for integer columns), so that the
+    per-row checks would find nothing.
+
+    Two reductions instead of pandera's comparisons, masks and failure-case bookkeeping
+    for each rule (about 1.5 s of a 10^7-row load): :func:`_pandera_schema` then leaves
+    these checks out for such a column, and pandera checks the rest (missing values, ids,
+    labels, any column these reductions cannot clear) and words every failure as before.
+    """
+    if d.kind not in ("flag", "day", "number") or not pd.api.types.is_numeric_dtype(column):
+        return False
+    integer = pd.api.types.is_integer_dtype(column.dtype)
+    if not integer and (d.kind in ("flag", "day") or d.whole):
+        return False  # 0.5 or 2.5 lie within a range: only the per-row check can tell
+    if len(column) == 0:
+        return True
+    values = column.to_numpy() if isinstance(column.dtype, np.dtype) else None
+    if values is not None and values.dtype.kind == "f":
+        low, high = np.fmin.reduce(values), np.fmax.reduce(values)
+    elif values is not None:
+        low, high = values.min(), values.max()
+    else:  # nullable integers (days): pandas skips the missing ones
+        low, high = column.min(), column.max()
+    if pd.isna(low):
+        return True  # nothing but missing values: the nullable check is pandera's
+    lo = 0 if d.kind == "flag" else d.lo
+    hi = 1 if d.kind == "flag" else d.hi
+    return bool((lo is None or low >= lo) and (hi is None or high <= hi))
+
+
 def _pandera_schema(
-    defs: Sequence[ColumnDef], name: str, unique: Sequence[str] = ()
+    defs: Sequence[ColumnDef],
+    name: str,
+    unique: Sequence[str] = (),
+    frame: pd.DataFrame | None = None,
 ) -> pa.DataFrameSchema:
+    """The schema of these columns; given the ``frame`` it will validate, the value checks
+    of columns that :func:`plainly_valid` clears are left out."""
     # dtype=None: values are checked after trialkit's own parsing step, which already
     # turned text into numbers and dates (with clinical messages for what did not parse).
     import pandera.pandas as pa
+
+    def checks(d: ColumnDef) -> list[pa.Check]:
+        if frame is not None and d.name in frame.columns and plainly_valid(frame[d.name], d):
+            return []
+        return _checks(d)
 
     return pa.DataFrameSchema(
         {
             d.name: pa.Column(
                 None,
-                checks=_checks(d),
+                checks=checks(d),
                 nullable=d.nullable,
                 required=d.required,
                 unique=d.name == "patient_id" and name == "patients",
