@@ -254,6 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="run one's own notebook set instead of the bundled one",
     )
+    r.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="start a fresh kernel for every notebook (slower); by default each of the --jobs "
+        "workers runs its notebooks in one kernel, reset between them",
+    )
 
     w = sub.add_parser(
         "sweep",
@@ -550,6 +556,7 @@ def main(argv: list[str] | None = None) -> int:
                 parameters=args.parameter,
                 jobs=args.jobs,
                 notebooks_dir=args.notebooks,
+                reuse_kernels=not args.fresh_kernels,
             )
         if args.command == "sweep":
             return _sweep(args)

@@ -1,8 +1,19 @@
 """Executing the analysis notebooks for ``trialkit report``: papermill with kernels that an
-interrupt can kill, the executed notebook made byte-stable and rendered to an offline page."""
+interrupt can kill, the executed notebook made byte-stable and rendered to an offline page.
+
+Each worker thread keeps one kernel and runs its notebooks in it one after another: a kernel's
+start and the imports of pandas, matplotlib, scipy and statsmodels are paid once per worker,
+not once per notebook. Before each notebook but the kernel's first, :mod:`trialkit._kernel_state`
+returns the kernel to the state of a fresh one (namespace, execution count, working directory,
+warnings, matplotlib and pandas settings), so that a notebook's outputs do not depend on which
+notebooks ran before it; ``tests/test_execute_reuse.py`` holds the report byte-identical to one
+made with a fresh kernel per notebook (``reuse_kernels=False``). A kernel that dies, or that
+cannot be reset, is replaced by a fresh one for the next notebook.
+"""
 
 from __future__ import annotations
 
+import ast
 import json
 import queue
 import signal
@@ -20,6 +31,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from trialkit.report import Outcome, TrialRun
 
 KERNEL = "python3"
+
+# The kernel's own log would tear the progress bar: a TCP warning per start, and "KeyboardInterrupt
+# caught in kernel" when jupyter_client's shutdown interrupts it first. A cell's error still
+# reaches the report through papermill.
+_KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+# As nbclient starts an IPython kernel: no history file (two kernels at once would share it).
+_HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"
+STARTUP_TIMEOUT = 60  # seconds for a kernel to answer its first request (nbclient's default)
 
 # nbconvert's lab template, minus the scripts it would fetch from a CDN (require.js for
 # widgets, MathJax, mermaid): the pages must open on a ward computer with no network.
@@ -41,6 +60,14 @@ def _tracked_kernel_manager() -> type:
     from jupyter_client import AsyncKernelManager
 
     class Tracked(AsyncKernelManager):
+        """Also remembers the clients nbclient makes: a kernel manager it does not own, it
+        leaves their channels open (one client per notebook); :class:`_Kernel` closes them."""
+
+        def client(self, **kw: Any) -> Any:
+            made = super().client(**kw)
+            self.clients = [*getattr(self, "clients", []), made]
+            return made
+
         async def _async_start_kernel(self, **kw: Any) -> None:
             with _kernels_lock:
                 _kernels.add(self)
@@ -79,10 +106,32 @@ def execute_all(
     per_notebook: Mapping[str, Mapping[str, Any]],
     jobs: int,
     kernel_parameters: Callable[[TrialRun, Path], dict[str, Any]],
+    *,
+    reuse_kernels: bool = True,
 ) -> None:
     """Run each outcome's notebook into ``stage/<trial>/`` (``jobs`` at once), filling in
     ``outcome.error`` and ``outcome.output``.
 
+    Parameters
+    ----------
+    todo : list of Outcome
+        The notebooks to run, in the order the workers take them.
+    stage : Path
+        The staging folder; a notebook runs with its trial's folder ``stage/<trial>/`` as the
+        working directory and is written there.
+    per_notebook : mapping
+        Notebook name -> the parameters given for this run that it declares.
+    jobs : int
+        Worker threads, each with its own kernel.
+    kernel_parameters : callable
+        ``(run, cwd) -> {"trial": ..., "data_dir": ..., "out_dir": ...}`` for a notebook run
+        in ``cwd``.
+    reuse_kernels : bool
+        True: each worker runs its notebooks one after another in one kernel, reset between
+        them (:mod:`trialkit._kernel_state`). False: a fresh kernel per notebook.
+
+    Notes
+    -----
     On Ctrl-C nothing queued starts, the running kernels are killed and the interrupt is
     re-raised at once: the workers are daemon threads, so neither they nor a notebook still
     being written keep the process alive, and a write into the staging folder the caller then
@@ -96,13 +145,22 @@ def execute_all(
     cancelled = threading.Event()
 
     def work() -> None:
-        while not cancelled.is_set():
-            try:
-                outcome = waiting.get_nowait()
-            except queue.Empty:
-                return
-            extra = per_notebook.get(outcome.notebook.name, {})
-            finished.put(_execute(outcome, stage, extra, manager, kernel_parameters, cancelled))
+        kernel = _Kernel(manager) if reuse_kernels else None
+        try:
+            while not cancelled.is_set():
+                try:
+                    outcome = waiting.get_nowait()
+                except queue.Empty:
+                    return
+                extra = per_notebook.get(outcome.notebook.name, {})
+                finished.put(
+                    _execute(outcome, stage, extra, manager, kernel_parameters, cancelled, kernel)
+                )
+        finally:
+            if kernel is not None and not cancelled.is_set():
+                # Killed, not asked to shut down (~2 s, on the report's wall time): every
+                # notebook it ran is written, and it holds nothing else.
+                kernel.shutdown(now=True)
 
     workers = [threading.Thread(target=work, daemon=True) for _ in range(min(jobs, len(todo)))]
     for w in workers:
@@ -119,6 +177,9 @@ def execute_all(
                 bar.update()
                 if outcome.error:
                     bar.write(f"FAILED {outcome.run.spec.id}/{outcome.notebook.path.name}")
+        for w in workers:  # each is killing its kernel; with a timeout, so that Ctrl-C works
+            while w.is_alive():
+                w.join(timeout=0.2)
     except KeyboardInterrupt:
         cancelled.set()
         _kill_kernels()
@@ -132,6 +193,7 @@ def _execute(
     manager: type,
     kernel_parameters: Callable[[TrialRun, Path], dict[str, Any]],
     cancelled: threading.Event,
+    kernel: _Kernel | None = None,
 ) -> Outcome:
     import papermill as pm
 
@@ -141,28 +203,34 @@ def _execute(
     with _copy_lock:
         given = {**kernel_parameters(run, cwd), **extra}
     try:
+        # A kernel manager given to papermill (km=) is not shut down by nbclient.
+        reused = {} if kernel is None else {"km": kernel.ready(cwd)}
         pm.execute_notebook(
             nb.path.resolve(),
             target,
             parameters=given,
             kernel_name=KERNEL,
             # Not papermill's cwd=, which chdirs the whole process (threads would race):
-            # nbclient starts the kernel in the trial's report folder.
+            # nbclient starts the kernel in the trial's report folder (a reused kernel is
+            # moved there by its reset).
             resources={"metadata": {"path": str(cwd)}},
             progress_bar=False,
             # Written once at the end, not after every cell: faster, and nothing half-written
             # lands in the staging folder while a notebook runs.
             request_save_on_cell_execute=False,
             kernel_manager_class=manager,
-            # The kernel's own log would tear the progress bar: a TCP warning per start, and
-            # "KeyboardInterrupt caught in kernel" when jupyter_client's shutdown interrupts it
-            # first. A cell's error still reaches the report through papermill.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            extra_arguments=_KERNEL_ARGUMENTS,
+            **reused,
         )
     except pm.PapermillExecutionError as exc:
         outcome.error = _describe_failure(target, exc)
     except Exception as exc:  # a dead kernel, an unreadable notebook: say which, go on
         outcome.error = f"could not run: {type(exc).__name__}: {exc}"
+        if kernel is not None:
+            kernel.discard()  # the next notebook gets a fresh kernel
+    finally:
+        if kernel is not None:
+            kernel.close_clients()
     if target.exists() and not cancelled.is_set():
         outcome.output = target
         try:
@@ -173,6 +241,113 @@ def _execute(
                 f"ran, but the HTML page could not be rendered: {type(exc).__name__}: {exc}"
             )
     return outcome
+
+
+class _Kernel:
+    """The kernel of one worker thread, reused from notebook to notebook.
+
+    :meth:`ready` gives the kernel manager to pass to papermill for a notebook that runs in
+    ``cwd``: the first time (or after :meth:`discard`) a new kernel started in ``cwd`` as
+    nbclient would start it, with :func:`trialkit._kernel_state.snapshot` taken; afterwards the
+    same kernel, reset by :func:`trialkit._kernel_state.reset` and moved to ``cwd``. A kernel
+    that has died or whose reset fails is replaced. Every call runs in the worker's thread:
+    ``run_sync``, as nbclient uses it, keeps one event loop per thread, so the manager's
+    sockets stay in one loop.
+    """
+
+    def __init__(self, manager: type):
+        self.manager = manager
+        self.km: Any = None
+
+    def ready(self, cwd: Path) -> Any:
+        from nbclient.util import run_sync  # jupyter_core's, as nbclient runs its own
+
+        if self.km is not None:
+            try:
+                run_sync(self._run)(_reset_code(cwd))
+                return self.km
+            except Exception:  # dead, or left in a state its reset cannot undo: a fresh one
+                self.discard()
+        km = self.manager(kernel_name=KERNEL)
+        self.km = km
+        run_sync(km.start_kernel)(
+            extra_arguments=[*_KERNEL_ARGUMENTS, _HISTORY_IN_MEMORY], cwd=str(cwd)
+        )
+        run_sync(self._run)(_SNAPSHOT)
+        return km
+
+    async def _run(self, code: str) -> None:
+        """Execute ``code`` silently (no output, no execution count) and wait for its reply;
+        only the shell channel is opened, so that no iopub message waits unread."""
+        from queue import Empty
+
+        kc = self.km.client()
+        kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+        try:
+            msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+            waited = 0
+            while True:
+                try:
+                    reply = await kc.get_shell_msg(timeout=1)
+                except Empty:
+                    waited += 1
+                    if waited >= STARTUP_TIMEOUT or not await self.km.is_alive():
+                        raise RuntimeError("the kernel did not answer") from None
+                    continue
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        finally:
+            self.close_clients()
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
+
+    def close_clients(self) -> None:
+        """Close the channels of every client made for this kernel so far."""
+        if self.km is None:
+            return
+        clients, self.km.clients = getattr(self.km, "clients", []), []
+        for kc in clients:
+            kc.stop_channels()
+
+    def discard(self) -> None:
+        """Shut the kernel down now; the next :meth:`ready` starts a fresh one."""
+        self.shutdown(now=True)
+
+    def shutdown(self, now: bool = False) -> None:
+        """Shut the kernel down (politely unless ``now``) and forget it."""
+        from nbclient.util import run_sync  # jupyter_core's, as nbclient runs its own
+
+        km, self.km = self.km, None
+        if km is None:
+            return
+        try:
+            for kc in getattr(km, "clients", []):
+                kc.stop_channels()
+            if run_sync(km.is_alive)():
+                run_sync(km.shutdown_kernel)(now=now)
+        except Exception:  # already gone: nothing to shut down
+            pass
+        finally:
+            run_sync(km.cleanup_resources)()
+
+
+_SNAPSHOT = "__import__('trialkit._kernel_state')._kernel_state.snapshot()"
+
+
+def _reset_code(cwd: Path) -> str:
+    """The code that resets a reused kernel into ``cwd``.
+
+    The path (which holds the user's ``--out`` and the spec's trial id) reaches the kernel as
+    a Python string literal, never as code: :func:`ascii` of a string is a literal of that
+    same string, in ASCII (quotes, backslashes, newlines, non-UTF-8 bytes escaped), and it is
+    checked to read back as the path before it is sent.
+    """
+    path = str(cwd.absolute())
+    literal = ascii(path)
+    if ast.literal_eval(literal) != path:  # pragma: no cover - ascii() guarantees it
+        raise ValueError(f"cannot pass the folder {path!r} to a kernel")
+    return f"__import__('trialkit._kernel_state')._kernel_state.reset({literal})"
 
 
 def make_stable(notebook: Path, given: Mapping[str, Any] | None = None) -> None:

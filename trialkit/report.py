@@ -304,6 +304,8 @@ def run_report(
     parameters: Mapping[str, Any] | Sequence[str] | None = None,
     jobs: int = 2,
     notebooks_dir: str | Path | None = None,
+    *,
+    reuse_kernels: bool = True,
 ) -> int:
     """Run every applicable notebook on each trial and write the report.
 
@@ -321,9 +323,15 @@ def run_report(
         Notebook parameters for this run (``-p seed=7``), checked against what the notebooks
         that run declare; a notebook receives only the parameters it declares.
     jobs : int
-        Notebooks run at once (each in its own kernel process).
+        Notebooks run at once (each worker with its own kernel process).
     notebooks_dir : str or Path, optional
         One's own notebook set; default: the notebooks bundled with trialkit.
+    reuse_kernels : bool
+        True: each worker runs its notebooks one after another in one kernel, returned to a
+        fresh kernel's state between them (:mod:`trialkit._kernel_state`: the same pages,
+        without a kernel start and the imports per notebook). False: a fresh kernel per
+        notebook (``--fresh-kernels``), for a notebook set that changes what the reset does
+        not restore.
 
     Returns
     -------
@@ -380,7 +388,8 @@ def run_report(
         with _Staging(out) as stage:
             for run in runs:
                 (stage.path / run.spec.id).mkdir(parents=True, exist_ok=True)
-            execute_all(todo, stage.path, per_notebook, jobs, kernel_parameters)
+            execute_all(todo, stage.path, per_notebook, jobs, kernel_parameters,
+                        reuse_kernels=reuse_kernels)  # fmt: skip
             tables = {run.spec.id: collect(stage.path, run.spec.id) for run in runs}
             for run in runs:
                 write_manuscript_tables(run, stage.path / run.spec.id, tables[run.spec.id])

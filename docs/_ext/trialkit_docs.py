@@ -151,7 +151,8 @@ API_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "trialkit.report", "trialkit.notebook", "trialkit.parameters", "trialkit.resources",
         "trialkit.starter",
     )),
-    ("Internals", ("trialkit.patient_days", "trialkit.cli", "trialkit.cli_design", "trialkit._lazy")),
+    ("Internals", ("trialkit.patient_days", "trialkit.cli", "trialkit.cli_design", "trialkit._lazy",
+                   "trialkit._kernel_state")),
 )  # fmt: skip
 
 
