@@ -7,7 +7,18 @@ then warm (the same run again: what a second report costs). Measured for each ru
 seconds, and CPU seconds of the report and everything it waited for (``RUSAGE_CHILDREN``:
 the trialkit process, its kernels, their rendering to HTML), and the number of notebooks it
 executed (the ``.ipynb`` files it wrote). The notebooks run two at a time (the report's
-default ``--jobs 2``), so wall time is below CPU time on an idle 2-core machine.
+default ``--jobs 2``), so wall time is below CPU time on an idle 2-core machine; each of the
+two workers runs its notebooks in one kernel, reset between them (``--fresh-kernels`` is not
+measured: a kernel per notebook, ~2x the CPU).
+
+Where the time goes (2026-12-02, reused kernels, I-MICRO warm: ~62-73 s CPU, 41-62 s wall
+on the shared 2-core machine, was 146 s CPU and 111-133 s wall with a kernel per notebook;
+COMBAT-SHINE warm 73 s CPU, 57 s wall, was 98 s CPU, 91 s wall):
+the notebooks' own computing, led by 14 (the multiverse, ~15 s), 02 (~10 s, bootstrap and
+pingouin's import), 13 (~9 s) and 16 (~6 s); the report's process itself ~20 s CPU (the HTML
+export ~1 s a page, the data loaded for the selection, the manuscript tables); two kernel
+starts with their imports of pandas, matplotlib, scipy and statsmodels (~5 s each); a reset
+between notebooks ~0.3-0.6 s.
 
 Floor, measured in the same run: one ``python3`` Jupyter kernel started, one empty cell
 executed, the kernel shut down (``jupyter_client``, in a fresh interpreter, CPU seconds of
