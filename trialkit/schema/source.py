@@ -238,15 +238,11 @@ def record_pieces(path: Path, start: int, piece: int) -> Iterator[memoryview]:
             kept, k = end - cut, 1 - k
 
 
-def _last_record_end(buf: bytes | bytearray, end: int | None = None) -> int:
+def _last_record_end(buf: bytearray, end: int) -> int:
     """Offset just after the last line break of ``buf[:end]`` outside quotes (0: none)."""
-    end = len(buf) if end is None else end
     nl = buf.rfind(b"\n", 0, end)
     if buf.find(b'"', 0, end) < 0:
         return nl + 1
-    while nl >= 0 and buf.count(b'"', 0, nl) & 1:
-        nl = buf.rfind(b"\n", 0, nl)
-    return nl + 1
     while nl >= 0 and buf.count(b'"', 0, nl) & 1:
         nl = buf.rfind(b"\n", 0, nl)
     return nl + 1
