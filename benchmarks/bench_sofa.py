@@ -20,7 +20,7 @@ the same run; the machine is shared):
 
 Where the time goes at 10^6 rows (cProfile, 2026-12-02, after the changes below). SOFA-2
 reads 29 input columns where SOFA-1 reads 15: the range checks, which are the first read of
-each column from memory, take 0.036 s of SOFA-2's 0.12 s (``ids coded``), the rules across
+each column from memory, take 0.039 s of SOFA-2's 0.16 s (``ids coded``), the rules across
 days and the patients' day order 0.036 s, the scoring itself the rest. What made it faster:
 ufuncs' ``where=`` (25 times slower than a masked assignment in numpy) replaced; each
 fallback (SpO2/FiO2, the GCS motor response, MAP alone under a ceiling, the RRT criteria,

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from trialkit.stats._checks import as_group, check_conf_level
-from trialkit.stats.composite import column, numeric
+from trialkit.stats._checks import as_group, check_conf_level, numeric
+from trialkit.stats.composite import column
 
 __all__ = ["survivor_bounds"]
 
