@@ -36,6 +36,17 @@ def _checks(d: ColumnDef) -> list[pa.Check]:
     return checks
 
 
+def extremes(values: np.ndarray) -> tuple[object, object]:
+    """The least and greatest of a numeric array, missing values skipped (NaN if all are).
+
+    Floats through ``fmin``/``fmax`` (NaN-skipping); integers and flags have no NaN and the
+    plain reductions are faster.  Not for an empty array.
+    """
+    if values.dtype.kind == "f":
+        return np.fmin.reduce(values), np.fmax.reduce(values)
+    return values.min(), values.max()
+
+
 def plainly_valid(column: pd.Series, d: ColumnDef) -> bool:
     """Whether a numeric column's least and greatest values alone show that it meets every
     value rule of ``d`` (range; flag and whole number for integer columns), so that the
@@ -53,11 +64,8 @@ def plainly_valid(column: pd.Series, d: ColumnDef) -> bool:
         return False  # 0.5 or 2.5 lie within a range: only the per-row check can tell
     if len(column) == 0:
         return True
-    values = column.to_numpy() if isinstance(column.dtype, np.dtype) else None
-    if values is not None and values.dtype.kind == "f":
-        low, high = np.fmin.reduce(values), np.fmax.reduce(values)
-    elif values is not None:
-        low, high = values.min(), values.max()
+    if isinstance(column.dtype, np.dtype):
+        low, high = extremes(column.to_numpy())
     else:  # nullable integers (days): pandas skips the missing ones
         low, high = column.min(), column.max()
     if pd.isna(low):

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from trialkit.schema import DAILY, DAILY_LABELS, DataError
+from trialkit.schema.schemas import extremes
 
 COMPONENTS: tuple[str, ...] = ("resp", "coag", "liver", "cardio", "cns", "renal")
 """The six organ systems, in the order of Vincent's table."""
@@ -168,10 +169,7 @@ def in_range(values: Mapping[str, np.ndarray]) -> bool:
         lo, hi = _RANGES[col][:2]
         if not x.size:
             continue
-        if x.dtype.kind == "f":
-            low, high = np.fmin.reduce(x), np.fmax.reduce(x)
-        else:  # flags: no NaN to skip, and the plain reductions are faster
-            low, high = x.min(), x.max()
+        low, high = extremes(x)
         if low < lo or high > hi:
             return False
     return True
