@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from trialkit.schema.ahead import read_ahead
 from trialkit.schema.columns import _TEXT_KINDS, NA_VALUES, ColumnDef
 from trialkit.schema.frame import (
     POOL,
@@ -265,7 +267,8 @@ def _read_csv_in_pieces(
     """A large CSV file read piece by piece (64 MB of whole records each) into blocks.
 
     Each piece is read by pyarrow with all threads and copied into the consolidated
-    blocks, then freed: the peak is the frame plus one piece being parsed, not the frame
+    blocks, then freed: the peak is the frame plus two pieces (the one copied, the next
+    being parsed meanwhile by :func:`~trialkit.schema.ahead.read_ahead`), not the frame
     plus pyarrow's buffers for the whole file (about twice the Arrow table).
     """
     first = len(_first_line_bytes(path))
@@ -338,26 +341,30 @@ def _fill_blocks(
     declared = {d.name: d for d in defs}
     found: list[str] = []  # kept only if every piece reads: the whole read finds them again
     blocks: Blocks | None = None
-    for table in pieces:
-        if table is None or (
-            strict
-            and not all(
-                _is_number_type(t) or _is_text_type(t) or pa.types.is_null(t)
-                for t in table.schema.types
-            )
-        ):
-            return _whole(src)
-        table = cast_columns(table, declared)
-        if blocks is None:
-            if typed is not None:
-                typed(table.schema)
-            blocks = Blocks(table.schema, estimate(table.num_rows))
-        elif table.schema != blocks.schema:
-            return _whole(src)
-        if blank_rows(table) is not None:
-            return _whole(src)
-        odd_text(table, declared, src, found, offset=blocks.n)
-        blocks.add(table)
+    # The next piece is parsed in a thread while this one is copied (read_ahead); the first
+    # is parsed before the thread starts, so that ``typed`` sets the types the rest are read
+    # with. Leaving early stops the thread (closing).
+    with closing(read_ahead(pieces)) as ahead:
+        for table in ahead:
+            if table is None or (
+                strict
+                and not all(
+                    _is_number_type(t) or _is_text_type(t) or pa.types.is_null(t)
+                    for t in table.schema.types
+                )
+            ):
+                return _whole(src)
+            table = cast_columns(table, declared)
+            if blocks is None:
+                if typed is not None:
+                    typed(table.schema)
+                blocks = Blocks(table.schema, estimate(table.num_rows))
+            elif table.schema != blocks.schema:
+                return _whole(src)
+            if blank_rows(table) is not None:
+                return _whole(src)
+            odd_text(table, declared, src, found, offset=blocks.n)
+            blocks.add(table)
     if blocks is None:
         return None
     src.n_rows = blocks.n

@@ -1,0 +1,82 @@
+"""trialkit.schema.ahead.read_ahead: a large file's next piece parsed while this one is copied.
+
+Oracle: the plain iteration of the same generator (items, their order, the exception, the
+generator's cleanup), and the thread each item was computed in.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from trialkit.schema.ahead import read_ahead
+
+
+class Pieces:
+    """A generator of n items that records where and when each item was computed."""
+
+    def __init__(self, n: int, fail_at: int | None = None):
+        self.n, self.fail_at = n, fail_at
+        self.computed: list[int] = []
+        self.threads: list[str] = []
+        self.closed = False
+
+    def __iter__(self):
+        try:
+            for i in range(self.n):
+                if i == self.fail_at:
+                    raise ValueError(f"piece {i} unreadable")
+                self.computed.append(i)
+                self.threads.append(threading.current_thread().name)
+                yield i
+        finally:
+            self.closed = True
+
+
+def test_items_in_order_as_plain_iteration():
+    assert list(read_ahead(iter(Pieces(7)))) == list(Pieces(7))
+    assert list(read_ahead(iter(Pieces(0)))) == []
+    assert list(read_ahead(iter(Pieces(1)))) == [0]
+
+
+def test_first_item_in_callers_thread_then_one_ahead():
+    pieces = Pieces(6)
+    ahead = read_ahead(iter(pieces))
+    assert next(ahead) == 0
+    # The caller holds item 0: nothing else is computed before it asks again (the caller
+    # may still change what the rest are computed with).
+    assert pieces.computed == [0]
+    assert pieces.threads == [threading.current_thread().name]
+    for k in range(1, 5):
+        assert next(ahead) == k
+        # While the caller holds item k, at most item k+1 is computed (one ahead).
+        assert pieces.computed[-1] <= k + 1
+    assert list(ahead) == [5]
+    assert set(pieces.threads[1:]) == {"trialkit-read-ahead"}
+    assert pieces.closed
+
+
+def test_exception_raised_in_caller_at_its_item():
+    pieces = Pieces(5, fail_at=3)
+    got = []
+    with pytest.raises(ValueError, match="piece 3 unreadable"):
+        for item in read_ahead(iter(pieces)):
+            got.append(item)
+    assert got == [0, 1, 2]
+    assert pieces.closed
+
+
+@pytest.mark.parametrize("stop_after", [1, 2, 4])
+def test_leaving_early_stops_the_worker_and_closes_the_generator(stop_after):
+    pieces = Pieces(100)
+    before = {t.name for t in threading.enumerate()}
+    ahead = read_ahead(iter(pieces))
+    for item in ahead:
+        if item + 1 == stop_after:
+            break
+    ahead.close()
+    assert pieces.closed
+    assert len(pieces.computed) <= stop_after + 1
+    after = {t.name for t in threading.enumerate()}
+    assert "trialkit-read-ahead" not in after - before
