@@ -72,6 +72,33 @@ def _lad_fit(x: np.ndarray, y: np.ndarray, tau: float, j: int) -> tuple[np.ndarr
     return 0.5 * (low[:p] + high[:p]), lo, hi
 
 
+def _two_group_fit(y: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """:func:`_lad_fit` of ``y ~ group`` (an intercept and a 0/1 arm indicator), in closed form.
+
+    The absolute deviations split by arm, ``sum |y0 - b0| + sum |y1 - (b0 + b1)|``, so the
+    optimal ``b0`` are the medians of arm 0 (one order statistic for an odd count, the closed
+    interval between the two middle ones for an even count) and the optimal ``b0 + b1`` those
+    of arm 1: the optimal face of the linear program. The difference ``b1`` ranges from arm
+    1's lowest median minus arm 0's highest to arm 1's highest minus arm 0's lowest, the two
+    extreme solutions the range programs find; the solution returned is the optimum itself
+    when it is unique, else the middle of those two, as :func:`_lad_fit` returns them.
+    """
+    (a_lo, a_hi), (c_lo, c_hi) = _median_interval(y[group == 0]), _median_interval(y[group == 1])
+    lo, hi = c_lo - a_hi, c_hi - a_lo
+    if lo == hi:
+        return np.array([a_lo, c_lo - a_lo]), lo, hi
+    b0 = 0.5 * (a_hi + a_lo)
+    return np.array([b0, 0.5 * ((c_lo - a_hi) + (c_hi - a_lo))]), lo, hi
+
+
+def _median_interval(values: np.ndarray) -> tuple[float, float]:
+    """The smallest and largest minimiser of ``sum |values - m|``: the two middle order
+    statistics (the same one for an odd count)."""
+    ordered = np.sort(values)
+    n = ordered.size
+    return float(ordered[(n - 1) // 2]), float(ordered[n // 2])
+
+
 def _kernel_sandwich(x: np.ndarray, resid: np.ndarray, tau: float) -> np.ndarray:
     """Powell kernel sandwich covariance, as R ``summary.rq(se = "ker")`` (quantreg 5.x).
 
@@ -115,7 +142,8 @@ def median_difference_quantreg(
     which has no standard error; it is not reproduced here.
 
     The fit is the exact linear program (scipy's HiGHS simplex), a vertex solution like R's
-    ``rq.fit.br``.  The solution need not be unique: without covariates, an arm with an
+    ``rq.fit.br``; without covariates (``y ~ group``) its optimum is the two arms' medians,
+    computed directly (the same solution and range, without the three programs).  The solution need not be unique: without covariates, an arm with an
     even number of patients and distinct middle values makes any difference between the
     two candidate medians optimal.  R then reports one end of that range (and warns
     "Solution may be nonunique"); this function reports the range (``estimate_min``,
@@ -200,7 +228,10 @@ def median_difference_quantreg(
     if n <= p or np.linalg.matrix_rank(x) < p:
         raise ValueError(f"{func}: design with {p} columns is singular for {n} observations")
     yv = frame["y"].to_numpy(dtype=float)
-    beta, est_min, est_max = _lad_fit(x, yv, 0.5, j=1)
+    if p == 2:  # y ~ group: the optimum is the arms' medians, no linear program needed
+        beta, est_min, est_max = _two_group_fit(yv, x[:, 1])
+    else:
+        beta, est_min, est_max = _lad_fit(x, yv, 0.5, j=1)
     if est_max > est_min:
         warnings.warn(
             f"{func}: the median-regression solution is not unique; every difference in "
