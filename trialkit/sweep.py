@@ -363,6 +363,20 @@ def _verdicts(
     return out
 
 
+def _arm_summaries(frame: pd.DataFrame, eid: str, arms: tuple[str, str]) -> dict[str, Any]:
+    """Each arm's median, quartiles, mean and count of patients with a value, as the sweep's
+    ``median_x, q1_x, q3_x, mean_x, n_x_values`` (and ``_y``) columns."""
+    # The arms' quartiles as every page computes them (type 7, tables.median_iqr_by_arm).
+    by_arm = median_iqr_by_arm(frame, eid, arms=arms).set_index("arm")
+    means = frame.groupby("arm")[eid].mean()
+    out: dict[str, Any] = {}
+    for s, arm in zip("xy", arms, strict=True):
+        out |= {f"{k}_{s}": float(by_arm.loc[arm, k]) for k in ("median", "q1", "q3")}
+        out[f"mean_{s}"] = float(means.get(arm, math.nan))
+        out[f"n_{s}_values"] = int(by_arm.loc[arm, "n"])
+    return out
+
+
 def _variant_key(combo: Mapping[str, Any]) -> tuple:
     """What an analysis set depends on: the endpoint and its scoring options."""
     return (combo["endpoint"], combo["missing"], combo["days"], combo["death"], combo["discharge"])
@@ -384,21 +398,20 @@ def _run_combinations(
     """
     pops = _populations(spec)
     sets: dict[tuple, pd.DataFrame] = {}
+    # A population of a variant serves each estimator: its patients and its arms' summaries
+    # are computed once, not once per estimator.
+    compared: dict[tuple, tuple[pd.DataFrame, dict[str, Any]]] = {}
     out = []
     for combo, seed in task:
         eid = combo["endpoint"]
         key = _variant_key(combo)
         if key not in sets:
             sets[key] = analysis_set(trial, _variant(spec, *key))
-        frame = _in_population(sets[key], pops[combo["population"]])
-        row = dict(combo)
-        # The arms' quartiles as every page computes them (type 7, tables.median_iqr_by_arm).
-        arms = median_iqr_by_arm(frame, eid, arms=spec.arms).set_index("arm")
-        means = frame.groupby("arm")[eid].mean()
-        for s, arm in zip("xy", spec.arms, strict=True):
-            row |= {f"{k}_{s}": float(arms.loc[arm, k]) for k in ("median", "q1", "q3")}
-            row[f"mean_{s}"] = float(means.get(arm, math.nan))
-            row[f"n_{s}_values"] = int(arms.loc[arm, "n"])
+        if (key, combo["population"]) not in compared:
+            frame = _in_population(sets[key], pops[combo["population"]])
+            compared[key, combo["population"]] = frame, _arm_summaries(frame, eid, spec.arms)
+        frame, summaries = compared[key, combo["population"]]
+        row = {**combo, **summaries}
         notes = []
         # catch_warnings swaps process-wide state: tasks on the threads of one worker take
         # turns, or one task's warnings would be lost to another's.
