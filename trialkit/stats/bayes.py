@@ -29,7 +29,7 @@ spec sets ``mcid`` and may set ``tail`` and ``vague_sd``, or give its own priors
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -403,8 +403,7 @@ def beta_binomial_rr(
        estimate  p_benefit
     0    0.7812     0.9473
     """
-    from scipy import integrate, optimize
-    from scipy.stats import beta
+    from scipy import integrate, optimize, special
 
     from trialkit.stats.binary import _check_counts
 
@@ -414,12 +413,15 @@ def beta_binomial_rr(
     for name, pr in (("prior_1", prior_1), ("prior_2", prior_2)):
         if len(pr) != 2 or not all(v > 0 for v in pr):
             raise ValueError(f"{where}: {name} must be two positive beta parameters, got {pr!r}")
-    post_1 = beta(prior_1[0] + a, prior_1[1] + n1 - a)
-    post_2 = beta(prior_2[0] + b, prior_2[1] + n2 - b)
+    a_1, b_1 = prior_1[0] + a, prior_1[1] + n1 - a
+    a_2, b_2 = prior_2[0] + b, prior_2[1] + n2 - b
+    pdf_2 = _beta_pdf(a_2, b_2)
 
     def cdf(r: float) -> float:
+        # betainc is what beta(a_1, b_1).cdf evaluates (0 at 0, 1 at 1), without the frozen
+        # distribution's ~50 us of checks per call: quad calls the integrand ~300 times a cdf.
         val, _ = integrate.quad(
-            lambda p: post_1.cdf(min(r * p, 1.0)) * post_2.pdf(p), 0, 1,
+            lambda p: special.betainc(a_1, b_1, min(r * p, 1.0)) * pdf_2(p), 0, 1,
             epsabs=1e-13, epsrel=1e-12, limit=200, points=[min(1.0, 1 / r)] if r > 1 else None,
         )  # fmt: skip
         return val
@@ -445,6 +447,19 @@ def beta_binomial_rr(
         "method": f"exact beta-binomial (priors Beta{tuple(prior_1)}, Beta{tuple(prior_2)})",
     }
     return pd.DataFrame([row])
+
+
+def _beta_pdf(a: float, b: float) -> Callable[[float], float]:
+    """The density of Beta(a, b) at one point inside (0, 1), as ``scipy.stats.beta(a, b).pdf``
+    computes it there: its ufunc ``_beta_pdf`` itself where scipy has it (the same numbers,
+    ~1.5 us a call instead of ~55 us), else the frozen distribution."""
+    try:
+        from scipy.special._ufuncs import _beta_pdf as ufunc  # what beta_gen._pdf calls
+    except ImportError:  # pragma: no cover - a scipy that moved it
+        from scipy.stats import beta
+
+        return beta(a, b).pdf
+    return lambda p: ufunc(p, a, b)
 
 
 def bayes_factor_ttest(
