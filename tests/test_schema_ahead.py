@@ -80,3 +80,44 @@ def test_leaving_early_stops_the_worker_and_closes_the_generator(stop_after):
     assert len(pieces.computed) <= stop_after + 1
     after = {t.name for t in threading.enumerate()}
     assert "trialkit-read-ahead" not in after - before
+
+
+def test_blocks_past_the_huge_page_threshold_hold_what_arrow_had():
+    """Blocks of >= 4 MB live in an anonymous mmap (frame._empty): the frame must hold
+    exactly the Arrow table's values, stay writable, and be freed with the frame.
+    Oracle: pyarrow's own Table.to_pandas."""
+    import gc
+    import mmap
+    import weakref
+
+    import numpy as np
+    import pyarrow as pa
+
+    from trialkit.schema import frame as fr
+
+    n = 700_000  # 5.6 MB per float64 column
+    rng = np.random.default_rng(3)
+    table = pa.table({
+        "x": rng.normal(size=n),
+        "flag": rng.integers(0, 2, n),
+        "y": pa.array(np.where(rng.random(n) < 0.1, np.nan, rng.random(n)), from_pandas=True),
+    })  # fmt: skip
+    expected = table.to_pandas()
+    def root(a):
+        while isinstance(a, np.ndarray) and a.base is not None:
+            a = a.base
+        return a.obj if isinstance(a, memoryview) else a
+
+    blocks = fr.Blocks(table.schema, n + 10)
+    assert isinstance(root(blocks.f), mmap.mmap)
+    blocks.add(table.slice(0, n // 2))
+    blocks.add(table.slice(n // 2))
+    got = blocks.frame()
+    assert got.equals(expected)
+    got.loc[0, "x"] = 1.5  # writable in place
+    assert got.loc[0, "x"] == 1.5
+    ref = weakref.ref(root(blocks.f))
+    del blocks, got
+    gc.collect()
+    assert ref() is None  # the mapping goes with the frame
+    assert fr._empty((2, 3), np.int64).shape == (2, 3)  # small blocks: plain numpy

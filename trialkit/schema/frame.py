@@ -9,6 +9,7 @@ two tables. Text cells are screened in Arrow first (C++, the distinct ids only f
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Sequence
 
 import numpy as np
@@ -43,6 +44,26 @@ def _memory_pool() -> pa.MemoryPool:
 
 
 POOL = _memory_pool()
+_PLAIN_BELOW = 4 << 20  # bytes: numpy's own threshold for asking for huge pages
+
+
+def _empty(shape: tuple[int, int], dtype: type) -> np.ndarray:
+    """An uninitialised array for a block, in memory the kernel maps with ordinary pages.
+
+    numpy asks for transparent huge pages on every allocation of 4 MB or more
+    (``madvise``). Where the kernel must compact memory to find them (``defrag`` set to
+    ``madvise``, as on the 2-core machine of ``benchmarks/``), writing a fresh 1.28 GB array
+    took 1.6-4.0 s with them against 0.6-1.4 s without (five fresh processes each,
+    2026-12-02). A block is written once, column by column, and then read in long runs,
+    where huge pages gain little. An anonymous ``mmap`` is not advised, so it gets the
+    system's default: huge pages still where they are enabled for all memory.
+    """
+    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    if nbytes < _PLAIN_BELOW:
+        return np.empty(shape, dtype=dtype)
+    # The array keeps the mapping alive; the memory is unmapped when the block is freed.
+    return np.frombuffer(mmap.mmap(-1, nbytes), dtype=dtype).reshape(shape)
+
 _WHOLE_KINDS = frozenset({"flag", "day"})
 _DICT_TEXT = pa.dictionary(pa.int32(), pa.string())  # kept as int64 when read so (no missing cell)
 _CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -165,8 +186,8 @@ class Blocks:
         self.floats = [c for c in self.names if self.kind[c] == "f"]
         self.ints = [c for c in self.names if self.kind[c] == "i"]
         # pandas keeps a block as (columns, rows): each column is one contiguous row here.
-        self.f = np.empty((len(self.floats), capacity), dtype=np.float64)
-        self.i = np.empty((len(self.ints), capacity), dtype=np.int64)
+        self.f = _empty((len(self.floats), capacity), np.float64)
+        self.i = _empty((len(self.ints), capacity), np.int64)
         self.others: dict[str, list] = {c: [] for c in self.names if self.kind[c] == "o"}
         self.n = 0
 
@@ -174,7 +195,7 @@ class Blocks:
         capacity = max(needed, int(self.f.shape[1] * 1.5) + 1, int(self.i.shape[1] * 1.5) + 1)
         for attr in ("f", "i"):
             old = getattr(self, attr)
-            new = np.empty((old.shape[0], capacity), dtype=old.dtype)
+            new = _empty((old.shape[0], capacity), old.dtype)
             new[:, : self.n] = old[:, : self.n]
             setattr(self, attr, new)
 
