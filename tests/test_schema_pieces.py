@@ -1,7 +1,10 @@
-"""trialkit.schema.ahead.read_ahead: a large file's next piece parsed while this one is copied.
+"""A large file read in pieces: the next piece parsed while this one is copied
+(trialkit.schema.ahead.read_ahead), and the pieces copied into the frame's blocks
+(trialkit.schema.frame.Blocks).
 
-Oracle: the plain iteration of the same generator (items, their order, the exception, the
-generator's cleanup), and the thread each item was computed in.
+Oracles: the plain iteration of the same generator (items, their order, the exception, the
+generator's cleanup) and the thread each item was computed in; pyarrow's own
+``Table.to_pandas`` of the same pieces for the blocks.
 """
 
 from __future__ import annotations
@@ -121,3 +124,42 @@ def test_blocks_past_the_huge_page_threshold_hold_what_arrow_had():
     gc.collect()
     assert ref() is None  # the mapping goes with the frame
     assert fr._empty((2, 3), np.int64).shape == (2, 3)  # small blocks: plain numpy
+
+
+def test_text_pieces_united_as_pyarrow_unites_them():
+    """Dictionary-encoded text over pieces whose dictionaries overlap, with missing cells
+    and a null inside a dictionary: the same values and the same category order as
+    ``pyarrow.chunked_array(pieces).to_pandas()`` (first appearance over the pieces)."""
+    import pyarrow as pa
+
+    from trialkit.schema import frame as fr
+
+    kind = pa.dictionary(pa.int32(), pa.string())
+    pieces = [
+        pa.array(["P2", "P2", "P1", None, "P3"]).dictionary_encode(),
+        pa.array(["P3", "P4", "P4", None]).dictionary_encode(),
+        pa.DictionaryArray.from_arrays(
+            pa.array([0, 1, 2, 1, None], pa.int32()), pa.array(["P5", None, "P1"])
+        ),
+        pa.array(["P6"] * 3).dictionary_encode(),
+    ]
+    schema = pa.schema([("patient_id", kind), ("x", pa.float64())])
+    blocks = fr.Blocks(schema, 4)  # grows past its first capacity
+    for i, piece in enumerate(pieces):
+        blocks.add(pa.table([piece, pa.array([float(i)] * len(piece))], schema=schema))
+    got = blocks.frame()["patient_id"]
+    # Brute force: each piece decoded, categories in order of first appearance.
+    decoded = [v for piece in pieces for v in piece.to_pylist()]
+    assert [None if v != v else v for v in got.tolist()] == decoded
+    assert got.cat.categories.tolist() == list(dict.fromkeys(v for v in decoded if v))
+    assert got.cat.categories.tolist() == ["P2", "P1", "P3", "P4", "P5", "P6"]
+    # pyarrow itself (it cannot unite a dictionary holding a null: the other pieces).
+    plain = [p for i, p in enumerate(pieces) if i != 2]
+    blocks = fr.Blocks(schema, 100)
+    for piece in plain:
+        blocks.add(pa.table([piece, pa.array([0.0] * len(piece))], schema=schema))
+    got = blocks.frame()["patient_id"]
+    expected = pa.chunked_array(plain, kind).to_pandas()
+    assert got.equals(expected)
+    assert got.cat.categories.tolist() == expected.cat.categories.tolist()
+    assert got.cat.codes.dtype == expected.cat.codes.dtype
