@@ -41,7 +41,8 @@ def _lad_fit(x: np.ndarray, y: np.ndarray, tau: float, j: int) -> tuple[np.ndarr
 
     The optimum need not be unique (with a binary arm indicator and an even number of
     patients in an arm it never is).  Two more programs find the smallest and largest
-    coefficient ``j`` over the optimal face.  Returns a solution, and that range; when the
+    coefficient ``j`` over the optimal face (for ``y ~ group`` it is known:
+    :func:`_two_group_extremes`).  Returns a solution, and that range; when the
     range is not a point the solution is the middle of the two extreme optimal solutions
     (itself optimal), which for ``y ~ group`` is the difference of the conventional
     sample medians.
@@ -58,37 +59,36 @@ def _lad_fit(x: np.ndarray, y: np.ndarray, tau: float, j: int) -> tuple[np.ndarr
         return res
 
     first = solve(cost, bounds)
-    # The optimal face: every variable with a positive reduced cost is zero on it.  Fixing
-    # those (instead of bounding the objective) keeps the two range programs small and
-    # free of the solver's feasibility tolerance on a dense objective row.
-    fixed = first.lower.marginals[p:] > 1e-9
-    face = bounds[:p] + [(0, 0) if f else (0, None) for f in fixed]
-    unit = np.zeros(cost.size)
-    unit[j] = 1.0
-    low, high = solve(unit, face).x, solve(-unit, face).x
+    if p == 2 and j == 1 and tau == 0.5 and np.isin(x[:, 1], (0.0, 1.0)).all():
+        # y ~ group: the optimal face is known, the range programs are not needed.
+        low, high = _two_group_extremes(y, x[:, 1])
+    else:
+        # The optimal face: every variable with a positive reduced cost is zero on it.
+        # Fixing those (instead of bounding the objective) keeps the two range programs
+        # small and free of the solver's feasibility tolerance on a dense objective row.
+        fixed = first.lower.marginals[p:] > 1e-9
+        face = bounds[:p] + [(0, 0) if f else (0, None) for f in fixed]
+        unit = np.zeros(cost.size)
+        unit[j] = 1.0
+        low, high = solve(unit, face).x, solve(-unit, face).x
     lo, hi = float(low[j]), float(high[j])
     if hi - lo <= 1e-9 * (1.0 + abs(first.x[j])):
         return first.x[:p], float(first.x[j]), float(first.x[j])
     return 0.5 * (low[:p] + high[:p]), lo, hi
 
 
-def _two_group_fit(y: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """:func:`_lad_fit` of ``y ~ group`` (an intercept and a 0/1 arm indicator), in closed form.
+def _two_group_extremes(y: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two optimal solutions ``(b0, b1)`` of the median regression ``y ~ group`` (an
+    intercept and a 0/1 arm indicator) with the smallest and the largest ``b1``.
 
-    The absolute deviations split by arm, ``sum |y0 - b0| + sum |y1 - (b0 + b1)|``, so the
+    The absolute deviations split by arm, ``sum |y0 - b0| + sum |y1 - (b0 + b1)|``: the
     optimal ``b0`` are the medians of arm 0 (one order statistic for an odd count, the closed
-    interval between the two middle ones for an even count) and the optimal ``b0 + b1`` those
-    of arm 1: the optimal face of the linear program. The difference ``b1`` ranges from arm
-    1's lowest median minus arm 0's highest to arm 1's highest minus arm 0's lowest, the two
-    extreme solutions the range programs find; the solution returned is the optimum itself
-    when it is unique, else the middle of those two, as :func:`_lad_fit` returns them.
+    interval between the two middle ones for an even count), the optimal ``b0 + b1`` those of
+    arm 1. ``b1`` is smallest at arm 0's highest median and arm 1's lowest, largest at arm 0's
+    lowest and arm 1's highest: what the two range programs of :func:`_lad_fit` find.
     """
     (a_lo, a_hi), (c_lo, c_hi) = _median_interval(y[group == 0]), _median_interval(y[group == 1])
-    lo, hi = c_lo - a_hi, c_hi - a_lo
-    if lo == hi:
-        return np.array([a_lo, c_lo - a_lo]), lo, hi
-    b0 = 0.5 * (a_hi + a_lo)
-    return np.array([b0, 0.5 * ((c_lo - a_hi) + (c_hi - a_lo))]), lo, hi
+    return np.array([a_hi, c_lo - a_hi]), np.array([a_lo, c_hi - a_lo])
 
 
 def _median_interval(values: np.ndarray) -> tuple[float, float]:
@@ -142,14 +142,14 @@ def median_difference_quantreg(
     which has no standard error; it is not reproduced here.
 
     The fit is the exact linear program (scipy's HiGHS simplex), a vertex solution like R's
-    ``rq.fit.br``; without covariates (``y ~ group``) its optimum is the two arms' medians,
-    computed directly (the same solution and range, without the three programs).  The solution need not be unique: without covariates, an arm with an
-    even number of patients and distinct middle values makes any difference between the
-    two candidate medians optimal.  R then reports one end of that range (and warns
-    "Solution may be nonunique"); this function reports the range (``estimate_min``,
-    ``estimate_max``), warns, and returns its middle, which for ``y ~ group`` is the
-    difference of the conventional sample medians.  The standard error uses the residuals
-    of the reported solution.
+    ``rq.fit.br``; without covariates (``y ~ group``) the range of optimal differences is
+    read off the two arms' medians instead of two more programs.  The solution need not be
+    unique: without covariates, an arm with an even number of patients and distinct middle
+    values makes any difference between the two candidate medians optimal.  R then reports
+    one end of that range (and warns "Solution may be nonunique"); this function reports the
+    range (``estimate_min``, ``estimate_max``), warns, and returns its middle, which for
+    ``y ~ group`` is the difference of the conventional sample medians.  The standard error
+    uses the residuals of the reported solution.
 
     Parameters
     ----------
@@ -228,10 +228,7 @@ def median_difference_quantreg(
     if n <= p or np.linalg.matrix_rank(x) < p:
         raise ValueError(f"{func}: design with {p} columns is singular for {n} observations")
     yv = frame["y"].to_numpy(dtype=float)
-    if p == 2:  # y ~ group: the optimum is the arms' medians, no linear program needed
-        beta, est_min, est_max = _two_group_fit(yv, x[:, 1])
-    else:
-        beta, est_min, est_max = _lad_fit(x, yv, 0.5, j=1)
+    beta, est_min, est_max = _lad_fit(x, yv, 0.5, j=1)
     if est_max > est_min:
         warnings.warn(
             f"{func}: the median-regression solution is not unique; every difference in "
