@@ -356,7 +356,8 @@ def make_stable(notebook: Path, given: Mapping[str, Any] | None = None) -> None:
     The ``parameters`` cell is rewritten to the values of this run (papermill's separate
     injected cell, with its random id, is folded into it), so the page shows the parameters
     it was computed with and not the notebook's defaults; papermill's times and durations,
-    cell execution timestamps and the Python version are removed.
+    cell execution timestamps and the Python version are removed; consecutive pieces of one
+    stream are joined into one output (:func:`_joined_streams`).
     """
     nb = json.loads(notebook.read_text(encoding="utf-8"))
     nb.get("metadata", {}).pop("papermill", None)
@@ -386,9 +387,39 @@ def make_stable(notebook: Path, given: Mapping[str, Any] | None = None) -> None:
             cell["source"] = params.with_values("".join(cell.get("source", [])), given)
         if not cell.get("id"):
             cell["id"] = f"cell-{i}"
+        if "outputs" in cell:
+            cell["outputs"] = _joined_streams(cell["outputs"])
         cells.append(cell)
     nb["cells"] = cells
     notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _joined_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A cell's outputs with each run of consecutive ``stdout`` (or ``stderr``) outputs joined
+    into one, its text split into lines as nbformat writes it.
+
+    The kernel sends what a cell prints in pieces, at its flush interval (ipykernel's 0.2 s):
+    lines printed before and after a computation that takes longer arrive as two outputs, and
+    as one on a faster machine. Joined, the page does not depend on how fast it was computed
+    (nbval compares outputs joined the same way).
+    """
+    out: list[dict[str, Any]] = []
+    for o in outputs:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and o.get("output_type") == last.get("output_type") == "stream"
+            and o.get("name") == last.get("name")
+        ):
+            text = _text(last.get("text", "")) + _text(o.get("text", ""))
+            last["text"] = text.splitlines(keepends=True)
+        else:
+            out.append(o)
+    return out
+
+
+def _text(text: str | list[str]) -> str:
+    return text if isinstance(text, str) else "".join(text)
 
 
 def _describe_failure(target: Path, exc: Any) -> str:
