@@ -319,6 +319,15 @@ def test_duplicate_patient_day(folder):
     assert "duplicate (patient_id, day)" in msg and "'P01 day 0'" in msg
 
 
+def test_duplicate_patient_day_located_past_a_row_without_an_id(folder):
+    # Line 2's id is missing (reported on its own); the duplicate's lines must still be
+    # the file's, not positions among the rows that have an id.
+    edit(folder, "daily.csv", 2, "patient_id", "")
+    edit(folder, "daily.csv", 4, "day", "1")  # P01 day 2 -> a second P01 day 1
+    msg = one(problems(folder), "daily.csv, columns patient_id, day, lines 3, 4")
+    assert "duplicate (patient_id, day)" in msg and "'P01 day 1'" in msg
+
+
 def test_duplicate_patient_day_in_an_extra_table(combat):
     edit(combat, "biomarkers.csv", 3, "day", "0")
     assert one(problems(combat), "biomarkers.csv, columns patient_id, day, lines 2, 3")

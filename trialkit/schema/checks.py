@@ -108,8 +108,11 @@ def _duplicate_keys(
         n_days = max(len(day_values), 1)
     ok = (pid >= 0) & (day_rank >= 0)  # a missing id or day is reported on its own
     k = pid * n_days + day_rank
-    rows = np.flatnonzero(ok)
-    k = k[ok]
+    if ok.all():  # the usual case: no copy of the keys, row i is position i
+        rows = None
+    else:
+        rows = np.flatnonzero(ok)
+        k = k[ok]
     if len(k) < 2 or (k[1:] > k[:-1]).all():
         return
     order = np.argsort(k, kind="stable")
@@ -120,7 +123,7 @@ def _duplicate_keys(
     hit = np.zeros(len(sk), dtype=bool)
     hit[1:] |= same
     hit[:-1] |= same
-    dup = np.sort(rows[order[hit]])
+    dup = np.sort(order[hit] if rows is None else rows[order[hit]])
     first = dup[:4]
     found = [
         f"{p} day {_num(float(d))}"
