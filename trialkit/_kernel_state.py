@@ -23,7 +23,8 @@ ran before it in the kernel:
 * pandas: every option at its default (``setup`` sets the display format).
 
 What stays: the imported modules (a module's import-time output appears only in the first
-notebook that imports it; the bundled notebooks print nothing at import), and whatever else a
+notebook that imports it; the bundled notebooks print nothing at import; they are frozen out
+of the garbage collector's sight, :func:`_freeze_survivors`), and whatever else a
 notebook changes in a library's module state (a monkeypatch, a registered unit converter, the
 global random state). A notebook set that does such things is run with a fresh kernel per
 notebook (``trialkit report --fresh-kernels``).
@@ -110,6 +111,7 @@ def reset(cwd: str) -> None:
         shell.reset(new_session=True)  # namespace, In/Out, execution count 1; collects garbage
     else:
         gc.collect()
+    _freeze_survivors()
 
     sys.path[:] = _pristine["path"]
     if dict(os.environ) != _pristine["environ"]:
@@ -130,6 +132,20 @@ def reset(cwd: str) -> None:
             _reset_matplotlib(shell)
         if "pandas" in sys.modules:
             sys.modules["pandas"].reset_option("all")
+
+
+def _freeze_survivors() -> None:
+    """Move what survived the collection (the imported modules and their caches) out of the
+    cyclic garbage collector's sight (:func:`gc.freeze`).
+
+    With pandas, scipy, statsmodels and matplotlib imported, each full collection walks
+    their millions of objects: IPython's reset collects (~0.2 s a notebook), and so does
+    Python now and then while a notebook computes. Frozen, they are walked no more; only a
+    reference cycle among them that becomes garbage later stays in memory until the kernel
+    ends. The pages do not change (``tests/test_execute_reuse.py``): a collection frees only
+    what no notebook can reach.
+    """
+    gc.freeze()
 
 
 def _reset_matplotlib(shell: Any) -> None:
