@@ -195,8 +195,7 @@ def _execute(
     cancelled: threading.Event,
     kernel: _Kernel | None = None,
 ) -> Outcome:
-    import papermill as pm
-
+    pm = _papermill()
     nb, run = outcome.notebook, outcome.run
     cwd = stage / run.spec.id
     target = cwd / f"{nb.name}.ipynb"
@@ -241,6 +240,32 @@ def _execute(
                 f"ran, but the HTML page could not be rendered: {type(exc).__name__}: {exc}"
             )
     return outcome
+
+
+_import_lock = threading.Lock()
+# jsonschema's optional checker of the "iri" formats: its import builds a grammar (~1.8 s).
+_UNNEEDED = "rfc3987_syntax"
+
+
+def _papermill() -> Any:
+    """papermill, imported the first time without jsonschema's optional ``rfc3987_syntax``.
+
+    papermill imports nbformat, which imports jsonschema, whose format checkers import
+    ``rfc3987_syntax`` when it is installed; that import builds a parser of RFC 3987 (~1.8 s
+    of the report's own CPU, before its first kernel can start). Its checkers ("iri",
+    "iri-reference") serve nothing here: nbformat's schemas name no format and it validates
+    without a format checker. The block lasts for that one import: a later ``import
+    rfc3987_syntax`` in this process finds the module as usual.
+    """
+    with _import_lock:  # two workers import at once; the block must not outlive the import
+        if "jsonschema" not in sys.modules and _UNNEEDED not in sys.modules:
+            sys.modules[_UNNEEDED] = None  # type: ignore[assignment]  # import raises ImportError
+            try:
+                import papermill
+            finally:
+                del sys.modules[_UNNEEDED]
+        import papermill
+    return papermill
 
 
 class _Kernel:
