@@ -73,7 +73,10 @@ def _lad_fit(x: np.ndarray, y: np.ndarray, tau: float, j: int) -> tuple[np.ndarr
         low, high = solve(unit, face).x, solve(-unit, face).x
     lo, hi = float(low[j]), float(high[j])
     if hi - lo <= 1e-9 * (1.0 + abs(first.x[j])):
-        return first.x[:p], float(first.x[j]), float(first.x[j])
+        # + 0.0: a zero coefficient is 0, not the -0 the simplex returns on some machines
+        # and not on others (a page would print "-0").
+        vertex = first.x[:p] + 0.0
+        return vertex, float(vertex[j]), float(vertex[j])
     return 0.5 * (low[:p] + high[:p]), lo, hi
 
 
