@@ -11,14 +11,27 @@ default ``--jobs 2``), so wall time is below CPU time on an idle 2-core machine;
 two workers runs its notebooks in one kernel, reset between them (``--fresh-kernels`` is not
 measured: a kernel per notebook, ~2x the CPU).
 
-Where the time goes (2026-12-02, reused kernels, I-MICRO warm: ~62-73 s CPU, 41-62 s wall
-on the shared 2-core machine, was 146 s CPU and 111-133 s wall with a kernel per notebook;
-COMBAT-SHINE warm 73 s CPU, 57 s wall, was 98 s CPU, 91 s wall):
-the notebooks' own computing, led by 14 (the multiverse, ~15 s), 02 (~10 s, bootstrap and
-pingouin's import), 13 (~9 s) and 16 (~6 s); the report's process itself ~20 s CPU (the HTML
-export ~1 s a page, the data loaded for the selection, the manuscript tables); two kernel
-starts with their imports of pandas, matplotlib, scipy and statsmodels (~5 s each); a reset
-between notebooks ~0.3-0.6 s.
+Where the time goes (2026-12-02, reused kernels, on this shared 2-vCPU machine, whose two
+vCPUs gave two CPU-bound processes together little more than one (each ran at about half
+speed); load average 1.1-2.5 during the runs): I-MICRO warm 24.4 s CPU, 17.1 s wall (was
+34.6 s CPU, 32.1 s wall at load 1.8-2.4 before the changes of issue 16 item 4; alternated
+with the earlier code, medians of 3: 25.6 s CPU, 16.7 s wall against 31.6 s, 21.3 s);
+COMBAT-SHINE warm 26.4 s CPU, 21.8 s wall (was 40.2 s CPU, 25.9 s wall; alternated,
+medians of 2: 30.5 s CPU, 19.6 s wall against 37.2 s, 28.2 s). The notebooks' own computing
+in a kernel with its imports done is ~13 s CPU for I-MICRO (one notebook after another in
+one interpreter, without the kernels' gc.freeze, which took another 0.3-0.6 s off each of
+02, 04, 13 and 16): 14, the multiverse, 2.7 s (the sweep's 252 combinations: the
+median regressions, the bootstrap, the analysis sets), 16 2.1 s (its six seaborn heatmaps
+each draw the figure), 13 1.4 s, 02 1.3 s, 04 1.3 s, 05 1.2 s, 15 1.1 s (the permutation
+test), the others 0.1-0.6 s; much of it is the figures' rendering to PNG. Two kernel
+starts (0.5-0.7 s CPU each) with their imports (each alone: pingouin with seaborn and
+statsmodels 1.5 s, statsmodels.api 1.3 s, lifelines 1.2 s, scipy.stats 0.7 s, pandas 0.6 s,
+matplotlib.pyplot 0.5 s); the report's own process ~8 s CPU: the HTML export ~0.1-0.6 s a page (~3.5 s in
+all, half of it bleach and BeautifulSoup), its imports, loading the data (0.35 s), then,
+after the last notebook, the manuscript tables (1.3 s, 0.75 s of it tableone's import of
+scipy.stats) and the index (0.95 s, matplotlib's import and its figure). The notebooks start
+longest first (``trialkit.report.COST_HINTS``), so the two workers end within about a
+second of each other.
 
 Floor, measured in the same run: one ``python3`` Jupyter kernel started, one empty cell
 executed, the kernel shut down (``jupyter_client``, in a fresh interpreter, CPU seconds of
