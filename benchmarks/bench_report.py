@@ -26,12 +26,12 @@ each draw the figure), 13 1.4 s, 02 1.3 s, 04 1.3 s, 05 1.2 s, 15 1.1 s (the per
 test), the others 0.1-0.6 s; much of it is the figures' rendering to PNG. Two kernel
 starts (0.5-0.7 s CPU each) with their imports (each alone: pingouin with seaborn and
 statsmodels 1.5 s, statsmodels.api 1.3 s, lifelines 1.2 s, scipy.stats 0.7 s, pandas 0.6 s,
-matplotlib.pyplot 0.5 s); the report's own process ~8 s CPU: the HTML export ~0.1-0.6 s a page (~3.5 s in
-all, half of it bleach and BeautifulSoup), its imports, loading the data (0.35 s), then,
-after the last notebook, the manuscript tables (1.3 s, 0.75 s of it tableone's import of
-scipy.stats) and the index (0.95 s, matplotlib's import and its figure). The notebooks start
-longest first (``trialkit.report.COST_HINTS``), so the two workers end within about a
-second of each other.
+matplotlib.pyplot 0.5 s); the report's own process ~8 s CPU: the HTML export ~0.1-0.6 s a
+page (~3.5 s in all, half of it bleach and BeautifulSoup), its imports, loading the data
+(0.35 s), then, after the last notebook, the manuscript tables (1.3 s, 0.75 s of it
+tableone's import of scipy.stats) and the index (0.95 s, matplotlib's import and its
+figure). The notebooks start longest first (``trialkit.report.COST_HINTS``), so the two
+workers end within about a second of each other.
 
 Floor, measured in the same run: one ``python3`` Jupyter kernel started, one empty cell
 executed, the kernel shut down (``jupyter_client``, in a fresh interpreter, CPU seconds of
