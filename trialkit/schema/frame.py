@@ -189,11 +189,6 @@ class Blocks:
         self.f = _empty((len(self.floats), capacity), np.float64)
         self.i = _empty((len(self.ints), capacity), np.int64)
         self.others: dict[str, list] = {c: [] for c in self.names if self.kind[c] == "o"}
-        self.text = {
-            c: _TextCodes()
-            for c in self.others
-            if pa.types.is_dictionary(schema.field(c).type)
-        }
         self.n = 0
 
     def _grow(self, needed: int) -> None:
@@ -211,10 +206,7 @@ class Blocks:
             self._grow(self.n + m)
         for name in self.names:
             col = table.column(name)
-            if name in self.text:
-                for chunk in col.chunks:
-                    self.text[name].add(chunk)
-            elif self.kind[name] == "o":
+            if self.kind[name] == "o":
                 self.others[name].extend(col.chunks)  # converted once, at the end
             else:
                 block = self.f if self.kind[name] == "f" else self.i
@@ -233,8 +225,8 @@ class Blocks:
         blocks: list[tuple[object, list[int]]] = []
         for name, chunks in self.others.items():
             pos = [self.names.index(name)]
-            if name in self.text:
-                blocks.append((self.text[name].categorical(), pos))  # a 1-D block
+            if pa.types.is_dictionary(self.schema.field(name).type):
+                blocks.append((_united(chunks), pos))  # a 1-D block
                 continue
             series = pa.chunked_array(chunks, self.schema.field(name).type).to_pandas(
                 date_as_object=False
@@ -243,7 +235,7 @@ class Blocks:
                 blocks.append((series.array, pos))  # a 1-D block (dictionary-encoded text)
             else:
                 blocks.append((series.to_numpy().reshape(1, -1), pos))
-        self.others, self.text = {}, {}
+        self.others = {}
         if self.floats:
             blocks.append((self.f[:, :n], [self.names.index(c) for c in self.floats]))
         if self.ints:
@@ -251,8 +243,8 @@ class Blocks:
         return _from_blocks(blocks, self.names, n)
 
 
-class _TextCodes:
-    """A dictionary-encoded text column over pieces, their dictionaries united at the end.
+def _united(chunks: list[pa.DictionaryArray]) -> pd.Categorical:
+    """Dictionary-encoded text chunks (from all pieces) as one pandas Categorical.
 
     Each piece's chunks keep their own dictionaries (a chunk of the daily table holds the
     ids of a few hundred patients). At the end the dictionaries are concatenated and
@@ -263,33 +255,24 @@ class _TextCodes:
     pandas' conversion with ~0.1 s. A dictionary may hold a null (pyarrow's unification
     refuses it): its entries are missing cells, code -1, as a null index is.
     """
-
-    def __init__(self) -> None:
-        self.chunks: list[pa.DictionaryArray] = []
-
-    def add(self, chunk: pa.DictionaryArray) -> None:
-        self.chunks.append(chunk)  # 4 bytes a row (the indices) and the chunk's dictionary
-
-    def categorical(self) -> pd.Categorical:
-        chunks, self.chunks = self.chunks, []
-        if not chunks:
-            return pd.Categorical([], categories=pd.Index([], dtype=object))
-        values = pa.concat_arrays([c.dictionary for c in chunks], memory_pool=POOL)
-        united = pc.dictionary_encode(values, memory_pool=POOL)
-        # Each dictionary entry's code in the united dictionary; -1 for a null entry.
-        entry = united.indices.fill_null(-1).to_numpy().astype(np.int32, copy=False)
-        codes = np.empty(sum(len(c) for c in chunks), dtype=np.int32)
-        start = at = 0
-        for chunk in chunks:
-            k = len(chunk.dictionary)
-            remap = np.append(entry[at : at + k], np.int32(-1))  # last: a null index
-            indices = chunk.indices.fill_null(k) if chunk.indices.null_count else chunk.indices
-            codes[start : start + len(chunk)] = remap[indices.to_numpy()]
-            start, at = start + len(chunk), at + k
-        categories = pd.Index(united.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-        return pd.Categorical.from_codes(
-            codes, dtype=pd.CategoricalDtype(categories), validate=False
-        )
+    if not chunks:
+        return pd.Categorical([], categories=pd.Index([], dtype=object))
+    values = pa.concat_arrays([c.dictionary for c in chunks], memory_pool=POOL)
+    united = pc.dictionary_encode(values, memory_pool=POOL)
+    # Each dictionary entry's code in the united dictionary; -1 for a null entry.
+    entry = united.indices.fill_null(-1).to_numpy().astype(np.int32, copy=False)
+    codes = np.empty(sum(len(c) for c in chunks), dtype=np.int32)
+    start = at = 0
+    for chunk in chunks:
+        k = len(chunk.dictionary)
+        remap = np.append(entry[at : at + k], np.int32(-1))  # last: a null index
+        indices = chunk.indices.fill_null(k) if chunk.indices.null_count else chunk.indices
+        codes[start : start + len(chunk)] = remap[indices.to_numpy()]
+        start, at = start + len(chunk), at + k
+    categories = pd.Index(united.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.Categorical.from_codes(
+        codes, dtype=pd.CategoricalDtype(categories), validate=False
+    )
 
 
 def _from_blocks(blocks: list[tuple[object, list[int]]], names: list[str], n: int) -> pd.DataFrame:
