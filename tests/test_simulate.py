@@ -8,6 +8,7 @@ here by any reference implementation but read off the publications.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -24,12 +25,14 @@ from trialkit.simulate import (
     bundled_targets,
     calibration_table,
     codebook,
+    read_twin_file,
     simulate_endpoints,
     twin,
     twin_params,
     write_twin,
 )
 from trialkit.sofa import sofa
+from trialkit.spec import SpecError
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 TRIALS = ["imicro", "combat_shine"]
@@ -97,6 +100,39 @@ def test_codebook_readme_is_current_and_says_synthetic(trial):
     assert columns and all(f"`{c}`" in text for c in columns)
     assert "SYNTHETIC" in text and f"trialkit simulate --trial {trial}" in text
     assert codebook(trial).startswith(text[:1500])
+
+
+@pytest.mark.parametrize("trial", TRIALS)
+def test_readme_says_how_many_seeds_the_bundled_seed_was_chosen_among(trial):
+    # The README's "the one of seeds 1-N" is the twin file's [readme] seeds_searched, and
+    # the twin file's comment above the seed names the same range.
+    path = DATA / trial / "twin.toml"
+    params, readme = read_twin_file(path)
+    n = readme["seeds_searched"]
+    assert 1 <= params["seed"] <= n
+    assert f"the seed ({params['seed']}) is the one of seeds 1-{n} whose" in " ".join(
+        (DATA / trial / "README.md").read_text(encoding="utf-8").split()
+    )
+    assert re.search(rf"--seeds {n}\b", path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("readme", "message"),
+    [
+        ("seeds_searched = 0", r"\[readme\] seeds_searched = 0: give the number of seeds"),
+        ("seeds_searched = true", r"seeds_searched = True: give the number"),
+        ('seeds_searched = "4000"', r"seeds_searched = '4000': give the number"),
+        ("finding = 3", r"\[readme\] finding: give a string"),
+        ("seed_searched = 40", r"\[readme\] seed_searched: unknown key \(known: finding, seeds_"),
+    ],
+)
+def test_twin_file_readme_keys_are_checked(tmp_path, readme, message):
+    path = tmp_path / "twin.toml"
+    path.write_text(f"[params]\nseed = 3\n\n[readme]\n{readme}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=message):
+        read_twin_file(path)
+    path.write_text("[params]\nseed = 3\n\n[readme]\nseeds_searched = 40\n", encoding="utf-8")
+    assert read_twin_file(path) == ({"seed": 3}, {"seeds_searched": 40})
 
 
 def test_imicro_published_counts_are_exact():

@@ -182,8 +182,9 @@ def find_seed(
 
     Among the ``seeds`` whose twin meets every target, the one with the smallest sum of
     squared standardized misses, ``sum(((realised - target) / tolerance) ** 2)`` over the
-    targets with a tolerance (the counts are met exactly by conditioning). This is how the
-    bundled seeds were chosen: ``find_seed(trial, range(1, 201))``.
+    targets with a tolerance (the counts are met exactly by conditioning). This was how the
+    bundled seeds were chosen before :func:`calibrate` fitted them to the publications; it
+    serves twins calibrated to ``calibration.csv`` targets alone.
     """
     spec = _spec(trial)
     best: tuple[float, int] | None = None

@@ -98,13 +98,20 @@ class TwinParams:
 _TUPLE_FIELDS = {f.name for f in fields(TwinParams) if str(f.type).startswith("tuple")}
 
 
+# What a twin file's [readme] may say: a finding the folder's README prints, and how many seeds
+# (1..N) the bundled seed was chosen among, which the README states.
+_README_KEYS = frozenset({"finding", "seeds_searched"})
+
+
 def read_twin_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ``[params]`` of a twin file as :class:`TwinParams` fields, and its ``[readme]``.
 
     Raises
     ------
     trialkit.spec.SpecError
-        The file is not TOML, or names a parameter the model does not have.
+        The file is not TOML, names a parameter the model does not have, or its ``[readme]``
+        holds a key other than ``finding`` (a string) and ``seeds_searched`` (an integer of at
+        least 1).
     """
     path = Path(path)
     try:
@@ -128,9 +135,23 @@ def read_twin_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
             params[key] = tuple(tuple(v) if isinstance(v, list) else v for v in value)
         else:
             params[key] = value
+    readme = dict(raw.get("readme", {}))
+    for key, value in readme.items():
+        if key not in _README_KEYS:
+            problems.append(f"{path}: [readme] {key}: unknown key (known: "
+                            f"{', '.join(sorted(_README_KEYS))})")  # fmt: skip
+        elif key == "seeds_searched" and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            problems.append(
+                f"{path}: [readme] seeds_searched = {value!r}: give the number of seeds the "
+                "bundled seed was chosen among (an integer, at least 1)"
+            )
+        elif key == "finding" and not isinstance(value, str):
+            problems.append(f"{path}: [readme] finding: give a string (Markdown)")
     if problems:
         raise SpecError(problems)
-    return params, dict(raw.get("readme", {}))
+    return params, readme
 
 
 def bundled_twin_file(spec: Spec) -> Path | None:

@@ -119,7 +119,8 @@ _CONDITIONED = """The {source} counts ({counts}; where only a percentage is give
 nearest count, e.g. 49% of 142 = 69.6 -> 70) are met exactly by drawing the death and
 serious-event indicators from the model conditional on their per-arm totals (rejection
 sampling); the distributional figures are met by the {fitted} and the choice of seed ({seed}:
-{seeds}, the one meeting every target most closely, `trialkit.simulate.find_seed`). What the
+{seeds}, the one whose misses beyond each target's tolerance, squared in units of the
+tolerance, sum least, `trialkit.simulate.calibrate`). What the
 publications leave open (e.g. the reasons for exclusions, per-protocol deviations, sites,
 dates) is synthetic. `calibration.csv` shows every target beside the value realised here."""
 
@@ -128,8 +129,8 @@ the nearest count, e.g. 49% of 142 = 69.6 -> 70) are met exactly by drawing the 
 serious-event indicators from the model conditional on their per-arm totals (rejection
 sampling). The other parameters were fitted to every figure of `published.toml` that the
 notebooks reproduce by `trialkit calibrate` (simulated method of moments with common random
-numbers), and the seed ({seed}) is the one of seeds 1-100 whose realisation prints the most of
-the primary endpoint's published numbers, then agrees with the most figures.
+numbers), and the seed ({seed}) is the one of seeds 1-{searched} whose realisation prints the
+most of the primary endpoint's published numbers, then agrees with the most figures.
 `fit_report.md` shows every published number beside this folder's, with the reason for each
 that differs. What the publications leave open (e.g. the reasons for exclusions,
 per-protocol deviations, sites, dates) is synthetic. `calibration.csv` shows the targets of
@@ -167,7 +168,9 @@ def codebook(trial: str | Spec, params: TwinParams | None = None, calibrated: bo
             "run on these files through `trialkit.endpoints`, land on the published figures "
             "(`published.toml`)"
         )
-        conditioned = _CONDITIONED_FIT.format(counts=", ".join(counts), seed=p.seed)
+        conditioned = _CONDITIONED_FIT.format(
+            counts=", ".join(counts), seed=p.seed, searched=readme.get("seeds_searched", 100)
+        )
         commands = (
             f"trialkit simulate --trial {spec.id} --out data/{spec.id} --force   "
             "# the bundled seed: identical bytes\n"
