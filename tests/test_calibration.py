@@ -35,6 +35,7 @@ from trialkit.simulate import (
     risk_ratio_verdict,
     rr_compatibility,
     tau_for_share,
+    tau_ranges,
     twin,
     twin_params,
     twin_toml,
@@ -239,6 +240,66 @@ def test_death_timing_tradeoff_front_loaded_deaths_raise_the_upper_quartiles():
     assert (early["share_model"].to_numpy() > late["share_model"].to_numpy()).all()
     assert (early["q3_mean"].to_numpy() > late["q3_mean"].to_numpy() + 3).all()
     assert (t["q3_printed"].tolist()) == [7.0, 5.0, 7.0, 5.0]
+
+
+def _tau_ranges_brute(taus, values, printed, fine=4001):
+    # Oracle: the piecewise-linear interpolant of (tau, value), extended beyond the grid
+    # with the end segments' slopes, evaluated on a fine grid; the crossings are where it
+    # comes within one cell's step of the printed value. A crossing the extension puts at
+    # tau <= 0 says "earlier than the grid" and counts as tau 0.
+    t = np.asarray(taus, float)
+    v = np.asarray(values, float)
+    xs = np.linspace(-t.max() * 20, t.max() * 20, fine * 10)
+    lo_slope = (v[1] - v[0]) / (t[1] - t[0])
+    hi_slope = (v[-1] - v[-2]) / (t[-1] - t[-2])
+    ys = np.interp(xs, t, v)
+    ys = np.where(xs < t[0], v[0] + lo_slope * (xs - t[0]), ys)
+    ys = np.where(xs > t[-1], v[-1] + hi_slope * (xs - t[-1]), ys)
+    return np.clip(xs[np.abs(ys - printed) <= np.abs(np.diff(ys)).max()], 0, None)
+
+
+@pytest.mark.parametrize(
+    ("values", "printed", "expected"),
+    [
+        ([6.05, 5.22, 2.50], 5.0, [(4.0, 7.0)]),  # falling, crossed between 4 and 7
+        ([6.05, 5.22, 2.50], 7.0, [(0.0, 2.0)]),  # above the smallest tau's: earlier deaths
+        ([6.05, 5.22, 2.50], 1.0, [(7.0, math.inf)]),  # below the largest tau's: later
+        ([1.0, 3.0, 2.0], 2.5, [(2.0, 7.0)]),  # turns back: crossed in both cells
+        ([1.0, 3.0, 2.0], 1.5, [(2.0, 4.0), (7.0, math.inf)]),  # and again beyond the grid
+        ([2.0, 3.0, 4.0], 5.0, [(7.0, math.inf)]),  # rising: later
+    ],
+)
+def test_tau_ranges_cover_every_crossing_of_the_interpolant(values, printed, expected):
+    taus = [2.0, 4.0, 7.0]
+    got = tau_ranges(taus, values, printed)
+    assert got == expected
+    hits = _tau_ranges_brute(taus, values, printed)
+    assert hits.size
+    # every crossing the oracle finds lies in a range, and every range holds a crossing
+    assert all(any(lo - 0.01 <= x <= hi + 0.01 for lo, hi in got) for x in hits)
+    for lo, hi in got:
+        assert ((hits >= lo - 0.01) & (hits <= hi + 0.01)).any()
+
+
+def test_tau_ranges_edge_cases():
+    assert tau_ranges([3.0, 3.0 + 1], [float("nan"), float("nan")], 5.0) == []
+    assert tau_ranges([4.0, 2.0, 7.0], [5.22, 6.05, 2.5], 5.0) == [(4.0, 7.0)]  # any order
+    assert tau_ranges([2.0, 4.0], [1.0, 3.0], 0.5) == [(0.0, 2.0)]  # rising: earlier
+    assert tau_ranges([2.0], [5.0], 5.0) == [(2.0, 2.0)]
+    assert tau_ranges([2.0], [5.0], 4.0) == []  # one law: no direction
+    with pytest.raises(ValueError, match="every tau must be positive"):
+        tau_ranges([0.0, 2.0], [1.0, 2.0], 1.5)
+
+
+def test_imicro_fit_report_says_the_quartiles_pull_the_timing_of_deaths_apart():
+    # fit_report.md's trade-off: the change score's Q3 needs early deaths, mean daily SOFA's
+    # later ones; the ranges are derived from the table above them (tau_ranges).
+    page = (Path(__file__).parents[1] / "data" / "imicro" / "fit_report.md").read_text()
+    section = page.split("## When deaths happen: the trade-off")[1].split("\n## ")[0]
+    assert "| mean_sofa_iloprost: mean Q3, figure agrees |" in section.splitlines()[4]
+    assert "- delta_sofa_iloprost (Q3 printed 7): below 2" in section
+    assert "- mean_sofa_iloprost (Q3 printed 15.9): 4 to 7" in section
+    assert "No single law of the day of death gives every printed upper quartile" in section
 
 
 # -- the figures the notebooks reproduce ----------------------------------------------------

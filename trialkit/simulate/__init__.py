@@ -62,12 +62,12 @@ then on the most figures, and reports agreement for other seeds too
 figure as the notebooks do. Where no data can give a figure with the report's method,
 arithmetic says so: :func:`risk_ratio_verdict` (a risk ratio beside rounded percentages),
 :func:`early_death_requirement` and :func:`death_timing_tradeoff` (upper quartiles that only
-early deaths reach), and :func:`death_timing_reason` for one realisation. :func:`twin_toml`
-writes the parameters as a ``twin.toml``. :func:`twin_fit_report` (``trialkit calibrate
---report``) writes the fit report of a twin's current parameters,
-``data/<trial>/fit_report.md``: every printed number beside the twin's with its tolerance
-and verdict, the reasons, agreement over other seeds and the realism checks
-(:func:`realism_checks`).
+early deaths reach; :func:`tau_ranges`, the law of the day of death each quartile needs),
+and :func:`death_timing_reason` for one realisation. :func:`twin_toml` writes the parameters
+as a ``twin.toml``. :func:`twin_fit_report` (``trialkit calibrate --report``) writes the fit
+report of a twin's current parameters, ``data/<trial>/fit_report.md``: every printed number
+beside the twin's with its tolerance and verdict, the reasons, agreement over other seeds
+and the realism checks (:func:`realism_checks`).
 
 A twin of any spec
 -------------------
@@ -76,11 +76,13 @@ twin built from the spec itself (:func:`default_params`: arms, size, follow-up, 
 population flags, extra tables) with the model's documented defaults and no treatment effect,
 and :func:`calibrate` fits it to targets the user writes (``trialkit simulate --targets``).
 
-The bundled seed is, among seeds 1-200, the one whose realisation meets every target with
-the smallest sum of squared standardized misses (:func:`find_seed`). One thing the
-calibration teaches: under I-MICRO's worst-score rule for deaths, the published upper
-quartiles of the change in SOFA (+7, +5) need about a third of the patients to die within
-7 days, so the twin's deaths are front-loaded (``early_death_tau`` = 4 days).
+Each bundled seed was chosen by :func:`calibrate` with the fitted knobs held, among seeds
+1..N where ``N`` is the ``seeds_searched`` of the twin file's ``[readme]``; the file's comment
+above ``seed`` gives the command. One thing the calibration teaches: under I-MICRO's
+worst-score rule for deaths, the published upper quartiles of the change in SOFA (+7, +5) are
+reached only when most deaths come within the first week, so that twin's deaths are
+front-loaded (``data/imicro/README.md`` says by how much, and :func:`death_timing_tradeoff`
+shows the trade-off).
 
 Reproducibility: a seed fixes everything. Patient-level quantities come from one stream;
 trajectories and daily values are drawn in blocks of 4,096 patients, each from a stream
@@ -118,6 +120,7 @@ from trialkit.simulate.death_timing import (
     quantile_count_bounds,
     realism_checks,
     tau_for_share,
+    tau_ranges,
 )
 from trialkit.simulate.draws import simulate_endpoints, twin, twin_outcomes
 from trialkit.simulate.figures import figure_estimates, figure_plan
@@ -163,6 +166,7 @@ __all__ = [
     "seed_agreement",
     "simulate_endpoints",
     "tau_for_share",
+    "tau_ranges",
     "twin",
     "twin_fit_report",
     "twin_outcomes",

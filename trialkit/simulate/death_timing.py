@@ -19,6 +19,7 @@ twin can reach only if many of its deaths happen in the first week. The arithmet
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -232,6 +233,73 @@ def tau_for_share(share: float, day: int = 7, *, first: int = 1, last: int = 28)
             xtol=1e-10,
         )
     )
+
+
+def tau_ranges(
+    taus: Sequence[float], values: Sequence[float], printed: float
+) -> list[tuple[float, float]]:
+    """The ranges of ``early_death_tau`` in which a quantity measured on a grid of laws of the
+    day of death crosses its printed value.
+
+    The quantity (e.g. an arm's mean upper quartile over seeds) is known at ``taus`` only;
+    between two neighbouring values it is taken to be monotone, so the printed value is
+    reached in ``[t_k, t_k+1]`` when it lies between the quantity there (inclusive). Beyond
+    the grid: ``(0, t_min]`` when the printed value lies beyond the quantity at the smallest
+    tau on the side the quantity moves towards as tau falls, ``[t_max, inf)`` likewise at
+    the largest; no range at all (an empty list) when it is beyond both ends on the same side
+    of a quantity that turns back.
+
+    Parameters
+    ----------
+    taus : sequence of float
+        The grid, at least one value, each positive.
+    values : sequence of float
+        The quantity at each tau (same length; NaN ignored).
+    printed : float
+        The published value.
+
+    Returns
+    -------
+    list of (float, float)
+        The ranges, in increasing order; ``math.inf`` for an open upper end.
+
+    Examples
+    --------
+    >>> tau_ranges([2, 4, 7], [6.05, 5.22, 2.50], 5.0)   # between 4 and 7
+    [(4.0, 7.0)]
+    >>> tau_ranges([2, 4, 7], [6.05, 5.22, 2.50], 7.0)   # above the quantity at 2: earlier
+    [(0.0, 2.0)]
+    >>> tau_ranges([2, 4, 7], [18.2, 16.0, 15.1], 13.0)  # below the quantity at 7: later
+    [(7.0, inf)]
+    """
+    pairs = sorted(
+        (float(t), float(v)) for t, v in zip(taus, values, strict=True) if not math.isnan(v)
+    )
+    if not pairs:
+        return []
+    if any(t <= 0 for t, _ in pairs):
+        raise ValueError(f"tau_ranges: every tau must be positive, got {list(taus)!r}")
+    out: list[tuple[float, float]] = []
+    (t0, v0), (tn, vn) = pairs[0], pairs[-1]
+    first_slope = pairs[1][1] - v0 if len(pairs) > 1 else 0.0
+    last_slope = vn - pairs[-2][1] if len(pairs) > 1 else 0.0
+    # Beyond the small end: the quantity continues the way it moves from t1 back to t0.
+    if (first_slope < 0 and printed > v0) or (first_slope > 0 and printed < v0):
+        out.append((0.0, t0))
+    for (a, va), (b, vb) in itertools.pairwise(pairs):
+        if min(va, vb) <= printed <= max(va, vb):
+            out.append((a, b))
+    if (last_slope < 0 and printed < vn) or (last_slope > 0 and printed > vn):
+        out.append((tn, math.inf))
+    if len(pairs) == 1 and printed == v0:
+        out.append((t0, t0))
+    merged: list[tuple[float, float]] = []
+    for lo, hi in out:
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
 
 
 def death_timing_tradeoff(

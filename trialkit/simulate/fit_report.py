@@ -390,30 +390,39 @@ def _tradeoff(
     taus: Sequence[float], seeds: Sequence[int],
 ) -> list[str]:  # fmt: skip
     """The death-timing trade-off section: per ``early_death_tau``, the share of deaths before
-    the outcome day, each arm's upper quartile, and the figures that agree."""
+    the outcome day, each arm's upper quartile of every median figure (the change score's,
+    which the worst-value rule ties to early deaths, and the others', which the timing of
+    deaths moves too), the figures that agree; then the range of ``early_death_tau`` each
+    printed upper quartile needs (:func:`trialkit.simulate.death_timing.tau_ranges`) and
+    whether one range serves them all."""
     from dataclasses import replace
 
-    from trialkit.simulate.death_timing import death_share_by_day
+    from trialkit.simulate.death_timing import death_share_by_day, tau_ranges
 
     medians = [
         p
         for p in plan[plan["kind"] == "median"].to_dict("records")
-        if spec.rule(p["endpoint"]) == "delta_sofa" and "q3" in published["figures"][p["figure_id"]]
+        if "q3" in published["figures"][p["figure_id"]]
     ]
-    if not medians:
+    changes = [p for p in medians if spec.rule(p["endpoint"]) == "delta_sofa"]
+    if not changes:
         return []
-    day = int(spec.endpoint_options(medians[0]["endpoint"]).get("day", 7))
+    # The change score's figures first: the worst-value rule is why the section exists.
+    medians = changes + [p for p in medians if p not in changes]
+    day = int(spec.endpoint_options(changes[0]["endpoint"]).get("day", 7))
     last = min(28, params.horizon)
-    rows = []
+    grid = sorted({float(t) for t in taus} | {float(params.early_death_tau)})
+    rows, q3s = [], {p["figure_id"]: [] for p in medians}
     # The twin's own law beside the others, in order.
-    for tau in sorted({float(t) for t in taus} | {float(params.early_death_tau)}):
-        got = seed_agreement(spec, replace(params, early_death_tau=float(tau)), published, seeds)
+    for tau in grid:
+        got = seed_agreement(spec, replace(params, early_death_tau=tau), published, seeds)
         row = [f"{tau:g}" + (" (current)" if tau == params.early_death_tau else "")]
-        row.append(f"{death_share_by_day(float(tau), day - 1, last=last):.0%}")
+        row.append(f"{death_share_by_day(tau, day - 1, last=last):.0%}")
         for p in medians:
             g = got[got["figure_id"] == p["figure_id"]]
             printed = published["figures"][p["figure_id"]]["q3"]
             share = (g["verdict"] == "agrees").mean()
+            q3s[p["figure_id"]].append(float(g["q3"].mean()))
             row.append(f"{g['q3'].mean():.2f} (printed {printed:g}), {share:.0%}")
         per_seed = got.groupby("seed")["verdict"].apply(lambda v: int((v == "agrees").sum()))
         row.append(f"{per_seed.mean():.1f} of {got['figure_id'].nunique()}")
@@ -424,17 +433,60 @@ def _tradeoff(
         *(f"{p['figure_id']}: mean Q3, figure agrees" for p in medians),
         "figures agreeing (mean)",
     ]
+    needs, ranges = [], {}
+    for p in medians:
+        printed = float(published["figures"][p["figure_id"]]["q3"])
+        ranges[p["figure_id"]] = tau_ranges(grid, q3s[p["figure_id"]], printed)
+        needs.append(
+            f"- {p['figure_id']} (Q3 printed {printed:g}): "
+            + (" or ".join(_tau_range(r) for r in ranges[p["figure_id"]]) or "no tried law")
+        )
+    common = _intersect(list(ranges.values()))
+    verdict = (
+        f"One law serves every upper quartile: {' or '.join(_tau_range(r) for r in common)}."
+        if common
+        else "No single law of the day of death gives every printed upper quartile: with the "
+        "other parameters as they are, the figures above pull `early_death_tau` apart, and the "
+        "spec's author chooses which to meet."
+    )
     return [
         "## When deaths happen: the trade-off",
         "",
         f"Under the worst-value rule only deaths before day {day} reach the printed upper "
+        "quartiles of the change; when deaths happen also moves the other medians' upper "
         "quartiles. The same parameters drawn with other laws of the day of death "
         f"(`early_death_tau`, seeds {seeds[0]}-{seeds[-1]}): the spec's author chooses "
         "(`trialkit calibrate --fix early_death_tau=...`).",
         "",
         *_md_table(header, rows),
         "",
+        "The `early_death_tau` each printed upper quartile needs (the mean Q3 above crosses it "
+        "there, taken as monotone between the laws tried):",
+        "",
+        *needs,
+        "",
+        verdict,
+        "",
     ]
+
+
+def _tau_range(r: tuple[float, float]) -> str:
+    lo, hi = r
+    if lo <= 0:
+        return f"below {hi:g}"
+    if math.isinf(hi):
+        return f"above {lo:g}"
+    return f"{lo:g} to {hi:g}"
+
+
+def _intersect(sets: list[list[tuple[float, float]]]) -> list[tuple[float, float]]:
+    """The common part of unions of closed ranges (an empty list when there is none)."""
+    common = sets[0] if sets else []
+    for other in sets[1:]:
+        common = [
+            (max(a, c), min(b, d)) for a, b in common for c, d in other if max(a, c) <= min(b, d)
+        ]
+    return common
 
 
 def twin_fit_report(
