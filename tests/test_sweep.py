@@ -4,9 +4,9 @@ References: the grid against its definition enumerated independently (itertools.
 each swept row against the same analysis computed another way (``trialkit.sofa.sofa`` then the
 endpoint rule called directly, the population flag read off ``patients``, the estimator from
 ``trialkit.stats``, each checked against R in its own tests); the spec's own I-MICRO row
-against the numbers notebook 02 records for it (Hodges-Lehmann 1 (0 to 3), P = 0.106511, R
-``wilcox.test(x, y, conf.int = TRUE)`` on data/imicro's ΔSOFA by arm: 0.106511255, as
-``trialkit.results.reconcile``'s example quotes); the published-figure verdicts against
+against the numbers notebook 02 records for it (Hodges-Lehmann 1 (0 to 3), P = 0.119028, R
+``wilcox.test(x, y, conf.int = TRUE)`` on data/imicro's ΔSOFA by arm: 0.119028269757137,
+tests/R/imicro_twin_wilcox.R); the published-figure verdicts against
 ``reconcile`` fed by numpy's type-7 (``method='linear'``) quartiles; the
 summaries against ``scipy.stats.percentileofscore`` and brute-force counts. Distributed runs:
 in-process clusters of 1 and 2 workers, two chunk sizes, and a scheduler reached through
@@ -222,7 +222,7 @@ def test_the_spec_choice_is_the_analysis_notebook_02_records(imicro_sweep):
     assert len(mine) == 1
     row = mine.iloc[0]
     assert (row.estimate, row.ci_low, row.ci_high) == (1.0, 0.0, 3.0)
-    assert row.p_value == pytest.approx(0.106511255, abs=5e-7)  # R wilcox.test
+    assert row.p_value == pytest.approx(0.119028269757137, abs=5e-7)  # R wilcox.test
     assert (row.n_x, row.n_y) == (114, 122)  # the derived arm sizes of published.toml
 
 
@@ -267,11 +267,20 @@ def test_the_figure_table_counts_the_flags_and_explains_the_spec_choice(imicro, 
     for fid, t in table.iterrows():
         flags = imicro_sweep[f"reproduces_{fid}"]
         assert t.reproduced_by == int(flags.sum()) and t.compared == len(imicro_sweep)
+    # The twin prints every number of the three figures as published under the spec's
+    # choice (HL 1, 0 to 3, P 0.119 against 0.12): nothing to explain.
+    assert table["spec_choice"].tolist() == [True, True, True]
+    assert (table["why"] == "").all()
     d = table.loc["delta_sofa_difference"]
-    # reconcile's own example: the twin's HL P = 0.1065 against the published 0.12
-    assert not d.spec_choice
-    assert d.why == "P 0.107 vs 0.12 published (printed to 0.01)"
     assert d.published == "1 (0 to 3), P = 0.12"
+    assert "missing normal, death worst, discharge last" in d.reproducing
+    # A publication that printed P 0.25 instead: the spec's choice differs, and says in what.
+    other = {**published, "figures": {**published["figures"], "delta_sofa_difference": {
+        **published["figures"]["delta_sofa_difference"], "p_value": 0.25}}}  # fmt: skip
+    d = sweep.figure_table(imicro_sweep, trial.spec, other).set_index("figure").loc[
+        "delta_sofa_difference"]  # fmt: skip
+    assert not d.spec_choice
+    assert d.why == "P 0.119 vs 0.25 published (printed to 0.01)"
 
 
 def test_the_choice_summary_against_brute_force(imicro_sweep):

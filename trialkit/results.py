@@ -208,7 +208,7 @@ def reconcile(
     Examples
     --------
     I-MICRO's ΔSOFA difference "1 (0 to 3), P = 0.12" (data/imicro/published.toml) against
-    the Hodges-Lehmann shift of its twin, P = 0.1065 (R ``wilcox.test``: 0.106511):
+    the Hodges-Lehmann shift of an earlier twin, P = 0.1065 (R ``wilcox.test``: 0.106511):
 
     >>> fig = {"estimate": 1, "ci_low": 0, "ci_high": 3, "p_value": 0.12, "rounding": 1}
     >>> reconcile(1.0, 0.0, 3.0, 0.106511, fig)
