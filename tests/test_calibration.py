@@ -300,6 +300,15 @@ def test_imicro_fit_report_says_the_quartiles_pull_the_timing_of_deaths_apart():
     assert "- delta_sofa_iloprost (Q3 printed 7): below 2" in section
     assert "- mean_sofa_iloprost (Q3 printed 15.9): 4 to 7" in section
     assert "No single law of the day of death gives every printed upper quartile" in section
+    # ... and the missed quartile's reason says so, naming the figure that pulls the other way
+    row = next(x for x in page.splitlines() if x.startswith("| mean_sofa_iloprost | differs"))
+    assert row.endswith(
+        "when deaths happen (the trade-off below): its Q3 needs early_death_tau 4 to 7, the "
+        "twin's is 3.461, where delta_sofa_iloprost's needs below 2 |"
+    )
+    # a missed quartile whose range holds the twin's law gets no such note
+    row = next(x for x in page.splitlines() if x.startswith("| mean_sofa_placebo | differs"))
+    assert "when deaths happen" not in row
 
 
 # -- the figures the notebooks reproduce ----------------------------------------------------
@@ -497,7 +506,7 @@ def test_cli_calibrate_names_a_missing_published_file(tmp_path, capsys):
 
 
 def test_nan_free_chance_of_a_fixed_number():
-    from trialkit.simulate.fit_report import _chance
+    from trialkit.simulate.agreement import _chance
 
     assert _chance(np.array([1.0, 1.0]), 1.0, 0.5) == 1.0
     assert _chance(np.array([0.0, 0.0]), 1.0, 0.5) == 0.0
@@ -588,7 +597,7 @@ def test_realism_checks_hold_for_the_bundled_twins():
 
 
 def test_width_note_says_when_the_interval_width_is_off():
-    from trialkit.simulate.fit_report import _width_note
+    from trialkit.simulate.agreement import _width_note
 
     # COMBAT-SHINE: printed -0.8 to 1.2 (width 2, 1.9-2.1 with the 0.05 tolerances); a twin
     # with mean limits -0.44 and 1.29 is 1.73 wide: 1 - 1.73 / 2 = 13.5% narrower

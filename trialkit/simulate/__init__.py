@@ -96,6 +96,7 @@ Respir Crit Care Med 2025;211:1211-9 (I-MICRO). Bestle MH et al. JAMA Netw Open
 sampling gives exact conditional draws).
 """
 
+from trialkit.simulate.agreement import seed_agreement
 from trialkit.simulate.calibration import (
     bundled_targets,
     calibrate,
@@ -125,7 +126,7 @@ from trialkit.simulate.death_timing import (
 from trialkit.simulate.draws import simulate_endpoints, twin, twin_outcomes
 from trialkit.simulate.figures import figure_estimates, figure_plan
 from trialkit.simulate.fit import Calibration, fit_twin
-from trialkit.simulate.fit_report import seed_agreement, twin_fit_report
+from trialkit.simulate.fit_report import twin_fit_report
 from trialkit.simulate.params import (
     ORGANS,
     Exclusion,

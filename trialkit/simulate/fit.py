@@ -69,8 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trialkit.simulate.figures import figure_estimates, figure_plan
-from trialkit.simulate.fit_report import (
+from trialkit.simulate.agreement import (
     figure_reasons,
     figure_summary,
     not_reproducible,
@@ -79,6 +78,7 @@ from trialkit.simulate.fit_report import (
     seed_agreement,
     seed_summary,
 )
+from trialkit.simulate.figures import figure_estimates, figure_plan
 from trialkit.simulate.knobs import KNOBS, Knob, check_knobs
 from trialkit.simulate.params import Exclusion, TwinParams
 from trialkit.spec import Spec, SpecError

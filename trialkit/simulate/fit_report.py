@@ -1,372 +1,27 @@
-"""The fit report of a twin calibration: each printed number beside the twin's, over the
-chosen seed and other seeds, and why a figure cannot be met (:func:`seed_agreement`,
-:func:`report_table`, :func:`not_reproducible`, :func:`figure_reasons`); the report of a
-twin's current parameters as a page (:func:`twin_fit_report`, ``data/<trial>/fit_report.md``).
+"""The fit report of a twin's current parameters as a page (:func:`twin_fit_report`,
+``data/<trial>/fit_report.md``): every printed number beside the twin's, the verdicts and
+their reasons (:mod:`.agreement`), the death-timing trade-off, the knobs and the realism
+checks.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from trialkit.simulate.agreement import (
+    figure_reasons,
+    figure_summary,
+    not_reproducible,
+    report_table,
+    seed_agreement,
+)
 from trialkit.simulate.figures import figure_estimates, figure_plan
 from trialkit.simulate.params import TwinParams
 from trialkit.spec import Spec
-
-
-def seed_agreement(
-    spec: Spec | str,
-    params: TwinParams,
-    published: Mapping[str, Any],
-    seeds: Sequence[int],
-) -> pd.DataFrame:
-    """Which published figures each realisation of a twin reproduces.
-
-    Parameters
-    ----------
-    spec : Spec or str
-        The trial.
-    params : TwinParams
-        The twin's parameters (its seed is replaced by each of ``seeds``).
-    published : mapping
-        The figures (:func:`trialkit.published.load_published`).
-    seeds : sequence of int
-        The realisations.
-
-    Returns
-    -------
-    DataFrame
-        One row per seed and reproduced figure: ``seed`` and the columns of
-        :func:`figure_estimates` (``figure_id, verdict, why``,
-        the estimates). ``groupby("seed")["verdict"].apply(lambda v: (v == "agrees").sum())``
-        counts the agreeing figures of each realisation.
-    """
-    from trialkit.endpoints import analysis_set
-    from trialkit.simulate.draws import _spec, twin
-
-    spec = _spec(spec)
-    plan = figure_plan(spec, published)
-    out = []
-    for seed in seeds:
-        t = twin(spec, int(seed), params=params)
-        est = figure_estimates(t, published, plan=plan, ends=analysis_set(t, spec))
-        out.append(est.assign(seed=int(seed)))
-    if not out:
-        return pd.DataFrame(columns=["seed"])
-    frame = pd.concat(out, ignore_index=True)
-    return frame[["seed", *(c for c in frame.columns if c != "seed")]]
-
-
-def _analysed_n(spec: Spec, params: TwinParams, figures: Mapping[str, Any]) -> tuple[int, int]:
-    if all(f"analysed_{a}" in figures for a in spec.arms):
-        e, c = (int(figures[f"analysed_{a}"]["n"]) for a in spec.arms)
-    else:
-        e, c = (
-            r - sum(x.arm == a for x in params.exclusions)
-            for a, r in zip(spec.arms, params.randomized, strict=True)
-        )
-    return e, c
-
-
-def not_reproducible(
-    spec: Spec, plan: pd.DataFrame, figures: Mapping[str, Any], params: TwinParams
-) -> dict[str, str]:
-    """Why a figure cannot be met, where arithmetic tells: a risk ratio printed beside rounded
-    percentages or derived counts (:func:`risk_ratio_verdict`)."""
-    from trialkit.simulate.compatibility import risk_ratio_verdict
-
-    out = {}
-    n = _analysed_n(spec, params, figures)
-    for p in plan[plan["kind"] == "risk_ratio"].to_dict("records"):
-        fid = p["figure_id"]
-        if "ci_low" not in figures[fid] or "ci_high" not in figures[fid]:
-            continue
-        try:
-            v = risk_ratio_verdict(fid, figures, n, spec.arms).iloc[0]
-        except ValueError:  # the arm figures print neither counts nor percentages
-            continue
-        if v["verdict"] == "not reproducible":
-            out[fid] = "not reproducible: " + str(v["reason"])
-    return out
-
-
-def _number(row: Mapping[str, Any], key: str, point: str | None) -> float:
-    return float(row["estimate"] if key == point else row.get(key, math.nan))
-
-
-def _chance(values: np.ndarray, target: float, tol: float) -> float:
-    """P(|X - target| <= tol) for X normal with the mean and SD of ``values``; the share of
-    ``values`` within tol when they do not vary."""
-    from scipy import stats
-
-    sd = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-    if not np.isfinite(sd) or sd < 1e-9:
-        return float(np.mean(np.abs(values - target) <= tol * (1 + 1e-9))) if len(values) else 1.0
-    mu = float(np.mean(values))
-    return float(
-        stats.norm.cdf((target + tol - mu) / sd) - stats.norm.cdf((target - tol - mu) / sd)
-    )
-
-
-_PRINTED = ("estimate", "median", "events", "q1", "q3", "ci_low", "ci_high", "n", "percent",
-            "p_value")  # fmt: skip
-
-
-def _met(realised: Any, target: float, tol: float) -> bool:
-    return bool(abs(realised - target) <= tol * (1 + 1e-9))
-
-
-def numbers_met(est: pd.DataFrame, published: Mapping[str, Any], figure_ids: Iterable[str]) -> int:
-    """How many printed numbers of these figures the realisation ``est`` prints as published
-    (each within half its printed precision)."""
-    from trialkit.published import precision
-    from trialkit.results import published_point
-
-    figures, wanted = published.get("figures", {}), set(figure_ids)
-    met = 0
-    for r in est.to_dict("records"):
-        if r["figure_id"] not in wanted:
-            continue
-        fig = figures[r["figure_id"]]
-        point = published_point(fig)
-        for key in (k for k in _PRINTED if k in fig):
-            tol = precision(dict(fig), key) / 2
-            met += _met(_number(r, key, point), float(fig[key]), tol)
-    return met
-
-
-def report_table(
-    plan: pd.DataFrame,
-    published: Mapping[str, Any],
-    est: pd.DataFrame,
-    tab: pd.DataFrame,
-    other: Sequence[tuple[pd.DataFrame, pd.DataFrame]],
-    reasons: Mapping[str, str],
-) -> pd.DataFrame:
-    """One row per printed number (and per extra target): target, realised, tolerance, met,
-    and over the check seeds the mean, the share meeting it and the normal-approximation
-    chance of meeting it."""
-    from trialkit.published import precision
-    from trialkit.results import published_point
-
-    figures = published.get("figures", {})
-    info = plan.set_index("figure_id")
-    by_seed = [o[0].set_index("figure_id") for o in other]
-    rows = []
-    for r in est.to_dict("records"):
-        fid = r["figure_id"]
-        fig, point = figures[fid], published_point(figures[fid])
-        for key in (k for k in _PRINTED if k in fig):
-            tol, target = precision(dict(fig), key) / 2, float(fig[key])
-            realised = _number(r, key, point)
-            values = np.array([_number(o.loc[fid].to_dict(), key, point) for o in by_seed])
-            rows.append(
-                {
-                    "id": f"{fid}.{key}",
-                    "figure_id": fid,
-                    "statistic": key,
-                    "endpoint": info.loc[fid, "endpoint"],
-                    "arm": info.loc[fid, "arm"],
-                    "population": info.loc[fid, "population"],
-                    "target": target,
-                    "realised": realised,
-                    "tolerance": tol,
-                    "met": _met(realised, target, tol),
-                    "miss": realised - target,
-                    "mean_other": float(np.mean(values)) if len(values) else math.nan,
-                    "sd_other": float(np.std(values, ddof=1)) if len(values) > 1 else math.nan,
-                    "share_met_other": float(np.mean(np.abs(values - target) <= tol * (1 + 1e-9)))
-                    if len(values)
-                    else math.nan,
-                    "chance": _chance(values, target, tol),
-                    "kind": r["kind"],
-                    "verdict": r["verdict"],
-                    "reason": reasons.get(fid, ""),
-                }
-            )
-    for i, t in enumerate(tab.to_dict("records") if len(tab) else []):
-        values = np.array([o[1].iloc[i]["realised"] for o in other])
-        tol, target = float(t["tolerance"]), float(t["target"])
-        rows.append(
-            {
-                "id": t["id"],
-                "figure_id": "",
-                "statistic": t["statistic"],
-                "endpoint": t["endpoint"],
-                "arm": t["arm"],
-                "population": t["population"],
-                "target": target,
-                "realised": t["realised"],
-                "tolerance": tol,
-                "met": bool(t["met"]),
-                "miss": t["realised"] - target,
-                "mean_other": float(np.mean(values)) if len(values) else math.nan,
-                "sd_other": float(np.std(values, ddof=1)) if len(values) > 1 else math.nan,
-                "share_met_other": float(np.mean(np.abs(values - target) <= tol + 1e-9))
-                if len(values)
-                else math.nan,
-                "chance": _chance(values, target, tol),
-                "kind": "target",
-                "verdict": "agrees" if t["met"] else "differs",
-                "reason": "",
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _width_note(numbers: pd.DataFrame) -> str:
-    """The printed interval's width against the twin's mean width over the check seeds (the
-    mean of a width is the difference of the limits' means): a width outside the printed one
-    by more than the rounding says the twin's spread, not its location, is off."""
-    by = numbers.set_index("statistic")
-    if not {"ci_low", "ci_high"} <= set(by.index):
-        return ""
-    lo, hi = by.loc["ci_low"], by.loc["ci_high"]
-    printed = float(hi["target"] - lo["target"])
-    slack = float(hi["tolerance"] + lo["tolerance"])
-    twin = float(hi["mean_other"] - lo["mean_other"])
-    if not math.isfinite(twin) or abs(twin - printed) <= slack:
-        return ""
-    way = "narrower" if twin < printed else "wider"
-    return (
-        f"; the printed interval is {printed:g} wide ({printed - slack:g} to "
-        f"{printed + slack:g} with its rounding), the twin's {twin:.3g} on average: "
-        f"{abs(1 - twin / printed):.0%} {way}, so the twin's between-patient spread of this "
-        "endpoint (or the printed method's standard error) differs"
-    )
-
-
-def _why_not(
-    rows: pd.DataFrame, n_seeds: int, n_other: int, numbers: pd.DataFrame | None = None
-) -> str:
-    """Why a figure's numbers are not met: the model never gives one, or the figure is
-    printed finer than one trial's sampling error (and where the twin's law is off)."""
-    never = rows[(rows["sd_other"].fillna(0) < 1e-9) & (rows["share_met_other"] == 0)]
-    if len(never):
-        parts = ", ".join(
-            f"{r.statistic} {r.mean_other:g} (published {r.target:g})" for r in never.itertuples()
-        )
-        return (
-            f"every realisation of this twin gives {parts} over the {n_other} check seeds: "
-            "the model, as parameterised, does not reach the published number"
-        )
-    chance = float(rows["chance"].prod())
-    off = rows[
-        (rows["sd_other"] > 0)
-        & ((rows["target"] - rows["mean_other"]).abs() > 2 * rows["sd_other"])
-    ]
-    tail = ""
-    if len(off):
-        tail = "; the published number lies more than 2 SD from the twin's mean for " + ", ".join(
-            f"{r.statistic} ({r.mean_other:.3g} +/- {r.sd_other:.2g} vs {r.target:g})"
-            for r in off.itertuples()
-        )
-    searched = f"; {n_seeds} seeds were searched" if n_seeds else ""
-    tail += _width_note(numbers) if numbers is not None else ""
-    return (
-        f"printed finer than one trial's sampling error: a realisation of this twin prints "
-        f"the {', '.join(rows['statistic'])} missed here as published with a chance of about "
-        f"{chance:.1g} (normal approximations over the {n_other} check seeds, multiplied as "
-        f"if independent{searched}){tail}"
-    )
-
-
-def figure_summary(
-    est: pd.DataFrame,
-    other: Sequence[tuple[pd.DataFrame, pd.DataFrame]],
-    before: pd.DataFrame,
-    table: pd.DataFrame,
-    reasons: Mapping[str, str],
-    n_seeds: int,
-    *,
-    explained: Mapping[str, str] | None = None,
-) -> pd.DataFrame:
-    """One row per reproduced figure: its verdict for the chosen seed (``not reproducible``
-    when arithmetic excludes it: ``reasons``), the share of the check seeds that agree with
-    the fitted and with the starting parameters, the chance a realisation agrees, and the
-    reason when it does not (``reasons``, else ``explained``: why this realisation misses a
-    figure that other parameters could meet, else the chance of meeting it)."""
-    rows = []
-    for r in est.itertuples():
-        mine = [o[0].set_index("figure_id").loc[r.figure_id, "verdict"] for o in other]
-        start = before.loc[before["figure_id"] == r.figure_id, "verdict"]
-        numbers = table[table["figure_id"] == r.figure_id]
-        reason = reasons.get(r.figure_id, "")
-        if not reason and r.verdict != "agrees":
-            reason = (explained or {}).get(r.figure_id, "")
-        if not reason and r.verdict != "agrees":
-            reason = _why_not(numbers[~numbers["met"]], n_seeds, len(other), numbers)
-        rows.append(
-            {
-                "figure_id": r.figure_id,
-                "kind": r.kind,
-                "verdict": "not reproducible" if reasons.get(r.figure_id) else r.verdict,
-                "agree_other": float(np.mean([v == "agrees" for v in mine])) if mine else math.nan,
-                "start_agree_other": float((start == "agrees").mean()) if len(start) else math.nan,
-                "chance": float(numbers["chance"].prod()),
-                "why": r.why,
-                "reason": reason,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def seed_summary(
-    seed: int,
-    est: pd.DataFrame,
-    check_seeds: Sequence[int],
-    other: Sequence[tuple[pd.DataFrame, pd.DataFrame]],
-    before: pd.DataFrame,
-) -> pd.DataFrame:
-    """Figures agreeing per realisation: ``seed, role`` (``chosen``, ``check``: the fitted
-    parameters on other seeds, ``start``: the starting parameters on those seeds), ``agree,
-    of``."""
-    rows = [
-        {
-            "seed": int(seed),
-            "role": "chosen",
-            "agree": int((est["verdict"] == "agrees").sum()),
-            "of": len(est),
-        }
-    ]
-    rows += [
-        {
-            "seed": int(s),
-            "role": "check",
-            "agree": int((o[0]["verdict"] == "agrees").sum()),
-            "of": len(o[0]),
-        }
-        for s, o in zip(check_seeds, other, strict=True)
-    ]
-    for s, g in before.groupby("seed", sort=False):
-        rows.append(
-            {
-                "seed": int(s),
-                "role": "start",
-                "agree": int((g["verdict"] == "agrees").sum()),
-                "of": len(g),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def figure_reasons(
-    trial: Any, ends: pd.DataFrame, plan: pd.DataFrame, figures: Mapping[str, Any]
-) -> dict[str, str]:
-    """Why a change score's median figure misses its upper quartile in this realisation
-    (:func:`trialkit.simulate.death_timing.death_timing_reason`), by figure id."""
-    from trialkit.simulate.death_timing import death_timing_reason
-
-    out = {}
-    for p in plan[plan["kind"] == "median"].to_dict("records"):
-        why = death_timing_reason(trial, ends, p["endpoint"], p["arm"], figures[p["figure_id"]])
-        if why:
-            out[p["figure_id"]] = "death timing: " + why
-    return out
 
 
 def _fmt(value: Any, step: float | None) -> str:
@@ -388,8 +43,10 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]
 def _tradeoff(
     spec: Spec, params: TwinParams, published: Mapping[str, Any], plan: pd.DataFrame,
     taus: Sequence[float], seeds: Sequence[int],
-) -> list[str]:  # fmt: skip
-    """The death-timing trade-off section: per ``early_death_tau``, the share of deaths before
+) -> tuple[list[str], dict[str, list[tuple[float, float]]]]:  # fmt: skip
+    """The death-timing trade-off section, and the ranges of ``early_death_tau`` each median
+    figure's printed upper quartile needs, by figure id (both empty without a change score's
+    median figure). The section: per ``early_death_tau``, the share of deaths before
     the outcome day, each arm's upper quartile of every median figure (the change score's,
     which the worst-value rule ties to early deaths, and the others', which the timing of
     deaths moves too), the figures that agree; then the range of ``early_death_tau`` each
@@ -406,7 +63,7 @@ def _tradeoff(
     ]
     changes = [p for p in medians if spec.rule(p["endpoint"]) == "delta_sofa"]
     if not changes:
-        return []
+        return [], {}
     # The change score's figures first: the worst-value rule is why the section exists.
     medians = changes + [p for p in medians if p not in changes]
     day = int(spec.endpoint_options(changes[0]["endpoint"]).get("day", 7))
@@ -467,7 +124,26 @@ def _tradeoff(
         "",
         verdict,
         "",
+    ], ranges
+
+
+def _timing_note(fid: str, needs: Mapping[str, list[tuple[float, float]]], tau: float) -> str:
+    """Why a median figure's upper quartile is missed, from the trade-off: the range of
+    ``early_death_tau`` it needs when that range excludes the twin's, and the figures whose
+    needs exclude that range (``""`` when the twin's law is within it)."""
+    mine = needs.get(fid, [])
+    if not mine or any(lo <= tau <= hi for lo, hi in mine):
+        return ""
+    clash = [
+        f"{other}'s needs {' or '.join(_tau_range(r) for r in rs)}"
+        for other, rs in needs.items()
+        if other != fid and rs and not _intersect([mine, rs])
     ]
+    return (
+        f"when deaths happen (the trade-off below): its Q3 needs early_death_tau "
+        f"{' or '.join(_tau_range(r) for r in mine)}, the twin's is {tau:g}"
+        + (f", where {', '.join(clash)}" if clash else "")
+    )
 
 
 def _tau_range(r: tuple[float, float]) -> str:
@@ -553,6 +229,16 @@ def twin_fit_report(
     timing = figure_reasons(t, ends, plan, figures)
     table = report_table(plan, published, est, pd.DataFrame(), other, fixed)
     summary = figure_summary(est, other, others, table, fixed, 0, explained=timing)
+    # A missed upper quartile that another law of the day of death meets says so, and which
+    # figures that law would cost (the trade-off section below).
+    section, needs = _tradeoff(spec, params, published, plan, taus, tau_seeds)
+    q3_missed = set(table.loc[(table["statistic"] == "q3") & ~table["met"], "figure_id"])
+    notes = {fid: _timing_note(fid, needs, float(params.early_death_tau)) for fid in q3_missed}
+    summary["reason"] = [
+        "; ".join(x for x in (r.reason, notes.get(r.figure_id, "")) if x)
+        if r.verdict == "differs" else r.reason
+        for r in summary.itertuples()
+    ]  # fmt: skip
     agree = int((est["verdict"] == "agrees").sum())
     per_seed = others.groupby("seed")["verdict"].apply(lambda v: int((v == "agrees").sum()))
     dist = ", ".join(
@@ -599,7 +285,7 @@ def twin_fit_report(
     ]
     lines += _md_table(["figure", "verdict", "other seeds agree", "why not"], rows)
     lines += [""]
-    lines += _tradeoff(spec, params, published, plan, taus, tau_seeds)
+    lines += section
     lines += ["## The model's knobs (what `trialkit calibrate` fits)", ""]
     lines += _md_table(
         ["knob", "value", "meaning"],
