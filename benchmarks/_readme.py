@@ -187,10 +187,10 @@ def intro(date: str, cores: int | None, load_start: float, load_end: float) -> s
     """The paragraph above the table: when, on how many cores, under what load (wrapped)."""
     text = (
         f"Measured by `make bench` (every script in `benchmarks/`, one run) on {date}, on "
-        f"{cores or 'an unknown number of'} cores, while other work shared the machine "
-        f"(load average {load_start:.1f} at the start, {load_end:.1f} at the end; so CPU "
-        "seconds are given beside wall time). Each reference was measured in the same run "
-        "as the trialkit figure beside it."
+        f"{cores or 'an unknown number of'} cores; the one-minute load average was "
+        f"{load_start:.1f} at the start and {load_end:.1f} at the end (it counts the "
+        "benchmarks' own processes), and CPU seconds are given beside wall time. Each "
+        "reference was measured in the same run as the trialkit figure beside it."
     )
     # break_on_hyphens=False keeps "2026-12-02" and the like on one line.
     return textwrap.fill(text, width=92, break_on_hyphens=False, break_long_words=False)
