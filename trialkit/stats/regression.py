@@ -19,9 +19,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import optimize, special, stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+# The two names used, from their modules: statsmodels.api imports every model (0.44 s CPU
+# beyond scipy, against 0.11 s for linear_model), once in each report kernel.
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from trialkit.stats._checks import as_group, check_conf_level
 
@@ -191,11 +195,11 @@ def adjusted_mean_difference(
     where = "adjusted_mean_difference"
     check_conf_level(conf_level, where)
     y, x, _ = _design(df, outcome, group, covariates, categorical, arm_1, where)
-    x = sm.add_constant(x, has_constant="add")
+    x = add_constant(x, has_constant="add")
     _check_rank(x.to_numpy(), x.columns, where)
     if len(y) <= x.shape[1]:
         raise ValueError(f"{where}: {len(y)} rows cannot fit {x.shape[1]} coefficients")
-    fit = sm.OLS(y, x).fit()
+    fit = OLS(y, x).fit()
     row = _wald_row(float(fit.params[ARM]), float(fit.bse[ARM]), conf_level, fit.df_resid)
     n1 = int(x[ARM].sum())
     terms = [*covariates, *(f"C({c})" for c in categorical)]
@@ -546,7 +550,7 @@ def mixed_model_repeated(
     t_dum.index = df.index
     inter = t_dum.mul(x[ARM], axis=0).add_prefix("arm_x_")
     fixed = pd.concat([x[[ARM]], t_dum, inter, x.drop(columns=ARM)], axis=1)
-    fixed = sm.add_constant(fixed, has_constant="add")
+    fixed = add_constant(fixed, has_constant="add")
     _check_rank(fixed.to_numpy(), fixed.columns, where)
     groups = pd.factorize(df[subject])[0]
     beta, cov = _random_intercept_reml(y.to_numpy(), fixed.to_numpy(), groups, where)
