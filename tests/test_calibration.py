@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from trialkit.cli import main
+from trialkit.endpoints import analysis_set
 from trialkit.published import load_published
 from trialkit.resources import bundled_data
 from trialkit.simulate import (
@@ -485,9 +486,31 @@ def test_cli_calibrate_writes_a_twin_file_and_reports_agreement(tmp_path, capsys
     assert {"id", "target", "realised", "tolerance", "met"} <= set(report.columns)
 
 
+def test_cli_calibrate_condition_writes_the_exchanges_of_a_trial_that_is_not_bundled(
+    tmp_path, capsys
+):
+    out = tmp_path / "twin.toml"
+    code = main(["calibrate", "--trial", str(THIRD), "--published",
+                 str(_third_published(tmp_path)), "--seeds", "2", "--check-seeds", "2",
+                 "--fit-seeds", "2", "--free", "effect_sofa", "--out", str(out),
+                 "--condition", "--pool", "3", "--condition-steps", "6"])  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"conditioned by exchanging \d+ patients? .* seeds 50001-50003", printed)
+    values, _ = read_twin_file(out)
+    params = TwinParams(**values)
+    assert params.swaps and all(seed in (50001, 50002, 50003) for _, seed, _ in params.swaps)
+    assert "The realisation is conditioned" in out.read_text(encoding="utf-8")
+    # the exchanges keep the deaths the twin is conditioned on: 14 and 12 of 40
+    spec = load_spec(THIRD)
+    ends = analysis_set(twin(spec, params=params), spec)
+    assert ends.groupby("arm")["death_d28"].sum().to_dict() == {"control": 12, "drug": 14}
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
-    [(["--fix", "early_death_tau"], "give KNOB=NUMBER"),
+    [(["--pool", "0"], "--pool 0: must be at least 1"),
+     (["--fix", "early_death_tau"], "give KNOB=NUMBER"),
      (["--fix", "early_death_tau=soon"], "give KNOB=NUMBER"),
      (["--free", "speed"], "unknown knob(s) ['speed']"),
      (["--fit-seeds", "1"], "--fit-seeds 1: must be at least 2")],

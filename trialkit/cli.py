@@ -213,6 +213,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="the fit report to write (default: beside --out, <name>-fit.csv)",
     )
     c.add_argument(
+        "--condition",
+        action="store_true",
+        help="after the fit, exchange patients of the chosen realisation for patients of the "
+        "same arm, populations, deaths and serious events drawn from the same model at other "
+        "seeds until its figures print as published (trialkit.simulate.condition); the "
+        "exchanges are written to the twin file as swaps",
+    )
+    c.add_argument(
+        "--pool",
+        type=int,
+        default=40,
+        metavar="N",
+        help="with --condition: model draws the exchanged patients come from (default 40)",
+    )
+    c.add_argument(
+        "--condition-steps",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="with --condition: the most exchanges tried in turn (default 1000)",
+    )
+    c.add_argument(
         "--report",
         type=Path,
         default=None,
@@ -456,7 +478,8 @@ def _calibrate(args: argparse.Namespace) -> int:
         if not sep:
             raise UsageError(f"--fix {item}: give KNOB=NUMBER (knobs: {', '.join(fit.KNOBS)})")
     for name, value in (("--seeds", args.seeds), ("--check-seeds", args.check_seeds),
-                        ("--fit-seeds", args.fit_seeds)):  # fmt: skip
+                        ("--fit-seeds", args.fit_seeds), ("--pool", args.pool),
+                        ("--condition-steps", args.condition_steps)):  # fmt: skip
         if value < (2 if name == "--fit-seeds" else 1):
             raise UsageError(f"{name} {value}: must be at least "
                              f"{2 if name == '--fit-seeds' else 1}")  # fmt: skip
@@ -472,6 +495,14 @@ def _calibrate(args: argparse.Namespace) -> int:
         fit_seeds=range(20_001, 20_001 + args.fit_seeds),
     )  # fmt: skip
     s = result.summary
+    params, conditioned = result.params, None
+    if args.condition:
+        from trialkit.simulate.condition import condition_twin
+
+        conditioned = condition_twin(
+            spec, params, published, pool=args.pool, steps=args.condition_steps
+        )
+        params = conditioned.params
     header = (
         f"{spec.name} twin: the parameters of trialkit's generative model, calibrated by\n"
         f"`trialkit calibrate` to {source.name} (simulated method of moments, {s['moments']} "
@@ -479,14 +510,22 @@ def _calibrate(args: argparse.Namespace) -> int:
         f"{s['seeds_searched']}). Every parameter not set here\nhas the model's documented "
         "default (trialkit.simulate.TwinParams)."
     )
+    if conditioned is not None:
+        header += (
+            f"\nThe realisation is conditioned: swaps lists the {len(params.swaps)} patients "
+            "exchanged for\npatients of the same signature from other draws of the model "
+            "(trialkit.simulate.condition)."
+        )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(twin_toml(result.params, header=header), encoding="utf-8")
+        out.write_text(twin_toml(params, header=header), encoding="utf-8")
         shown = result.table.drop(columns=["reason"]).assign(met=result.table["met"].astype(int))
         formatted_calibration(shown).to_csv(table_path, index=False, lineterminator="\n")
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write there ({exc})") from exc
     print(result.describe(spec.name))
+    if conditioned is not None:
+        print(f"  {conditioned.describe()}")
     print(f"  wrote {out} and {table_path}")
     return 0
 

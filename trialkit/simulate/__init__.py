@@ -69,6 +69,19 @@ report of a twin's current parameters, ``data/<trial>/fit_report.md``: every pri
 beside the twin's with its tolerance and verdict, the reasons, agreement over other seeds
 and the realism checks (:func:`realism_checks`).
 
+Conditioning on the published distributions
+--------------------------------------------
+With about 120 patients per arm a median or a Hodges-Lehmann interval moves by more from one
+seed to the next than the publications print it, so a seed search alone leaves some figures
+a draw's width away. :func:`condition_twin` (``trialkit calibrate --condition``) then
+exchanges patients of the chosen realisation, one at a time, for patients drawn from the same
+model at other seeds with the same arm, populations, withdrawal, deaths and serious events,
+keeping each exchange that brings the printed numbers closer (combinatorial optimisation of
+microdata, Williamson, Birkin & Rees 1998). Every count stays exact and every patient is a
+whole course of the model; the exchanges are ``swaps`` in ``twin.toml``, which :func:`twin`
+applies to the twin's own seed only (:func:`apply_swaps`): other seeds and scenarios are plain
+draws of the model, which is what the fit report's "other seeds" and power simulations use.
+
 A twin of any spec
 -------------------
 The bundled twins' parameters are data (``data/<trial>/twin.toml``); any other spec gets a
@@ -93,7 +106,8 @@ References
 Vincent JL et al. Intensive Care Med 1996;22:707-10 (SOFA bands). Legrand M et al. Am J
 Respir Crit Care Med 2025;211:1211-9 (I-MICRO). Bestle MH et al. JAMA Netw Open
 2024;7:e2432444 (COMBAT-SHINE). Ripley BD. Stochastic Simulation. Wiley 1987 (rejection
-sampling gives exact conditional draws).
+sampling gives exact conditional draws). Williamson P, Birkin M, Rees PH. Environ Plan A
+1998;30:785-816 (combinatorial optimisation of microdata).
 """
 
 from trialkit.simulate.agreement import seed_agreement
@@ -113,6 +127,7 @@ from trialkit.simulate.compatibility import (
     risk_ratio_verdict,
     rr_compatibility,
 )
+from trialkit.simulate.condition import Conditioning, apply_swaps, condition_twin
 from trialkit.simulate.death_timing import (
     death_share_by_day,
     death_timing_reason,
@@ -140,13 +155,16 @@ from trialkit.simulate.writers import codebook, write_bundle, write_twin
 __all__ = [
     "ORGANS",
     "Calibration",
+    "Conditioning",
     "Exclusion",
     "TwinParams",
+    "apply_swaps",
     "bundled_targets",
     "calibrate",
     "calibration_table",
     "codebook",
     "compatible_counts",
+    "condition_twin",
     "death_share_by_day",
     "death_timing_reason",
     "death_timing_tradeoff",

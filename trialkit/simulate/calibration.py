@@ -408,7 +408,7 @@ def calibrate(
         return result.params, result.table
     if targets is None:
         raise ValueError("calibrate: give targets, published figures, or knobs to fit")
-    base = twin_params(spec, **scenario)
+    base = replace(twin_params(spec, **scenario), swaps=())  # the model's draws, unconditioned
     fitted = _fit_counts(spec, base, _count_targets(spec, base, targets))
     params = replace(base, **fitted)
     best: tuple[float, int, pd.DataFrame] | None = None
@@ -488,6 +488,9 @@ def twin_toml(
             continue
         if name in comments:
             lines += [f"# {c}" for c in comments[name].splitlines()]
+        if name == "swaps":  # one exchange per line: [slot, pool seed, pool patient]
+            lines += ["swaps = [", *(f"  {_toml_value(v)}," for v in value), "]"]
+            continue
         lines.append(f"{name} = {_toml_value(value)}")
     for ex in params.exclusions:
         lines += [

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from trialkit.schema import Trial
+from trialkit.simulate.condition import apply_swaps
 from trialkit.simulate.model import _generate
 from trialkit.simulate.params import TwinParams, twin_params
 from trialkit.spec import Spec, load_spec
@@ -51,6 +52,10 @@ def twin(
         Any :class:`TwinParams` field to change, e.g. ``effect_sofa=0``,
         ``randomized=(500, 500)``, ``condition=False``.
 
+    A conditioned twin's ``swaps`` (:mod:`trialkit.simulate.condition`) are applied to its
+    own seed only, and only when no scenario is given (or the scenario sets ``swaps``): any
+    other draw is a plain realisation of the model.
+
     Returns
     -------
     Trial
@@ -66,7 +71,13 @@ def twin(
     """
     spec = _spec(spec)
     p = twin_params(spec, **scenario) if params is None else replace(params, **scenario)
-    frames = _generate(p, spec, p.seed if seed is None else int(seed))
+    drawn = p.seed if seed is None else int(seed)
+    frames = _generate(p, spec, drawn)
+    # The exchanges of a conditioned twin belong to its own realisation: another seed, or
+    # a scenario that does not restate them, is a plain draw of the model.
+    if p.swaps and drawn == p.seed and (not scenario or "swaps" in scenario):
+        plain = replace(p, swaps=())
+        frames = apply_swaps(frames, p.swaps, lambda s: _generate(plain, spec, s))
     frames = {k: _sorted(k, v) for k, v in frames.items()}
     extra = {k: v for k, v in frames.items() if k not in ("patients", "daily", "events")}
     return Trial(

@@ -447,6 +447,7 @@ def fit_twin(
     figures = published.get("figures", {})
     plan = figure_plan(spec, published)
     original = start if start is not None else twin_params(spec, **scenario)
+    original = replace(original, swaps=())  # the model's draws: exchanges are chosen after
     base = replace(original, **structure_from_figures(spec, original, figures))
     all_targets = count_targets_from_figures(plan, published) + list(targets or [])
     base = replace(base, **_fit_counts(spec, base, _count_targets(spec, base, all_targets)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -165,6 +166,27 @@ def _intersect(sets: list[list[tuple[float, float]]]) -> list[tuple[float, float
     return common
 
 
+def _conditioning_lines(
+    spec: Spec, params: TwinParams, published: Mapping[str, Any], plan: pd.DataFrame, of: int
+) -> list[str]:
+    """What the exchanges of a conditioned realisation did (none: no line)."""
+    from trialkit.simulate.draws import twin
+
+    if not params.swaps:
+        return []
+    plain = twin(spec, params.seed, params=replace(params, swaps=()))
+    agree = int((figure_estimates(plain, published, plan=plan)["verdict"] == "agrees").sum())
+    seeds = sorted({s for _, s, _ in params.swaps})
+    n = len(plain.patients)
+    return [
+        f"- the realisation is conditioned (`swaps` in `twin.toml`, "
+        f"`trialkit.simulate.condition`): {len(params.swaps)} of its {n} patients are exchanged "
+        "for patients of the same arm, populations, withdrawal, deaths and serious events "
+        f"drawn from the same model at seeds {seeds[0]}-{seeds[-1]}, so every count is "
+        f"unchanged; seed {params.seed} without the exchanges: {agree} of {of} figures agree.",
+    ]
+
+
 def twin_fit_report(
     spec: Spec | str,
     published: Mapping[str, Any],
@@ -259,6 +281,7 @@ def twin_fit_report(
         f"- seed {params.seed}: **{agree} of {len(est)}** figures agree (every printed number "
         f"within half its printed precision); {n_fixed} of the others cannot be reproduced by "
         "the report's method (below).",
+        *_conditioning_lines(spec, params, published, plan, len(est)),
         f"- {len(per_seed)} other seeds ({check_seeds[0]}-{check_seeds[-1]}): median "
         f"{per_seed.median():g}, min {per_seed.min()}, max {per_seed.max()} ({dist}).",
         "",

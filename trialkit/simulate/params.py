@@ -92,6 +92,9 @@ class TwinParams:
     target_sae: tuple[int, int] | None = None
     sae_window: tuple[int, int] = (0, 28)
     condition: bool = True
+    # patients of the realisation exchanged for pool patients of the same signature
+    # (trialkit.simulate.condition): (slot, pool seed, pool patient), patient numbers from 1
+    swaps: tuple[tuple[int, int, int], ...] = ()
     notes: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -135,6 +138,7 @@ def read_twin_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
             params[key] = tuple(tuple(v) if isinstance(v, list) else v for v in value)
         else:
             params[key] = value
+    problems += _swap_problems(path, params.get("swaps", ()))
     readme = dict(raw.get("readme", {}))
     for key, value in readme.items():
         if key not in _README_KEYS:
@@ -152,6 +156,26 @@ def read_twin_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if problems:
         raise SpecError(problems)
     return params, readme
+
+
+def _swap_problems(path: Path, swaps: Any) -> list[str]:
+    """What is wrong with a twin file's ``swaps`` (a list of [slot, pool seed, pool patient])."""
+    if not isinstance(swaps, tuple):
+        return [f"{path}: [params] swaps: give a list of [slot, pool seed, pool patient]"]
+    out = []
+    for k, item in enumerate(swaps, start=1):
+        ok = isinstance(item, tuple) and len(item) == 3
+        shown = list(item) if isinstance(item, tuple) else repr(item)
+        if not ok or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in item):
+            out.append(
+                f"{path}: [params] swaps, entry {k} = {shown}: give "
+                "[slot, pool seed, pool patient], three integers of at least 1"
+            )
+    slots = [item[0] for item in swaps if isinstance(item, tuple) and item]
+    dup = sorted({s for s in slots if slots.count(s) > 1})
+    if dup:
+        out.append(f"{path}: [params] swaps: slot(s) {dup} appear more than once")
+    return out
 
 
 def bundled_twin_file(spec: Spec) -> Path | None:

@@ -124,6 +124,13 @@ tolerance, sum least, `trialkit.simulate.calibrate`). What the
 publications leave open (e.g. the reasons for exclusions, per-protocol deviations, sites,
 dates) is synthetic. `calibration.csv` shows every target beside the value realised here."""
 
+_SWAPPED = """The realisation is then conditioned on the published medians, quartiles and
+shifts: {k} of its {n} patients are exchanged for patients drawn from the same model at {pools}
+other seeds with the same arm, populations, withdrawal, deaths and serious events, so every
+count above is unchanged and every patient is still a whole course of the model
+(`trialkit.simulate.condition`: a search that keeps each exchange bringing the printed numbers
+closer; `swaps` in `twin.toml` lists them). Other seeds than {seed} are plain draws."""
+
 _CONDITIONED_FIT = """The published counts ({counts}; where only a percentage is given,
 the nearest count, e.g. 49% of 142 = 69.6 -> 70) are met exactly by drawing the death and
 serious-event indicators from the model conditional on their per-arm totals (rejection
@@ -171,6 +178,13 @@ def codebook(trial: str | Spec, params: TwinParams | None = None, calibrated: bo
         conditioned = _CONDITIONED_FIT.format(
             counts=", ".join(counts), seed=p.seed, searched=readme.get("seeds_searched", 100)
         )
+        if p.swaps:
+            conditioned += " " + _SWAPPED.format(
+                k=len(p.swaps),
+                n=sum(p.randomized),
+                seed=p.seed,
+                pools=len({s for _, s, _ in p.swaps}),
+            )
         commands = (
             f"trialkit simulate --trial {spec.id} --out data/{spec.id} --force   "
             "# the bundled seed: identical bytes\n"
