@@ -81,7 +81,8 @@ def test_the_searched_objective_is_that_of_the_trial_twin_builds(imicro):
     spec, pub, _, cond = imicro
     t = twin(spec, params=cond.params)
     plan = figure_plan(spec, pub)
-    value, _, missed = _objective(figure_estimates(t, pub, plan=plan), _targets(plan, pub))
+    targets = _targets(spec, cond.params, pub)
+    value, _, missed = _objective(figure_estimates(t, pub, plan=plan), targets)
     assert value == pytest.approx(cond.after, rel=1e-12, abs=1e-12)
     assert tuple(missed) == cond.missed
 

@@ -230,9 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--condition-steps",
         type=int,
-        default=1000,
+        default=3000,
         metavar="N",
-        help="with --condition: the most exchanges tried in turn (default 1000)",
+        help="with --condition: the most search steps; it stops when every number prints as "
+        "published (default 3000)",
     )
     c.add_argument(
         "--report",

@@ -77,8 +77,10 @@ def not_reproducible(
     spec: Spec, plan: pd.DataFrame, figures: Mapping[str, Any], params: TwinParams
 ) -> dict[str, str]:
     """Why a figure cannot be met, where arithmetic tells: a risk ratio printed beside rounded
-    percentages or derived counts (:func:`risk_ratio_verdict`)."""
-    from trialkit.simulate.compatibility import risk_ratio_verdict
+    percentages or derived counts (:func:`risk_ratio_verdict`), a Hodges-Lehmann interval
+    around 0 on a free-days endpoint whose tied deaths exclude it
+    (:func:`tied_interval_verdict`)."""
+    from trialkit.simulate.compatibility import risk_ratio_verdict, tied_interval_verdict
 
     out = {}
     n = _analysed_n(spec, params, figures)
@@ -92,6 +94,36 @@ def not_reproducible(
             continue
         if v["verdict"] == "not reproducible":
             out[fid] = "not reproducible: " + str(v["reason"])
+    for fid, tied in _tied_deaths(spec, plan, figures, params).items():
+        v = tied_interval_verdict(fid, figures[fid], n, tied).iloc[0]
+        if v["verdict"] == "not reproducible":
+            out[fid] = "not reproducible: " + str(v["reason"])
+    return out
+
+
+def _tied_deaths(
+    spec: Spec, plan: pd.DataFrame, figures: Mapping[str, Any], params: TwinParams
+) -> dict[str, tuple[int, int]]:
+    """The Hodges-Lehmann figures of free-days endpoints in the analysed population whose
+    deaths (all scored the same value) the twin is conditioned on, with those counts."""
+    out = {}
+    rows = plan[plan["reproduced"] & (plan["estimator"] == "hodges_lehmann")]
+    for p in rows.to_dict("records"):
+        eid, fid = p["endpoint"], p["figure_id"]
+        if spec.rule(eid) != "free_days" or spec.populations.get(p["population"]) != "mitt":
+            continue
+        if "ci_low" not in figures[fid] or "ci_high" not in figures[fid] or not params.condition:
+            continue
+        horizon = int(spec.endpoints[eid].get("horizon", 28))
+        deaths = (
+            params.target_deaths_28
+            if horizon == 28
+            else params.target_deaths_horizon
+            if horizon == params.horizon
+            else None
+        )
+        if deaths is not None:
+            out[fid] = (int(deaths[0]), int(deaths[1]))
     return out
 
 

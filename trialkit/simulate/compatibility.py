@@ -14,6 +14,12 @@ Koopman score) and :func:`risk_ratio_verdict` says whether any pair reproduces t
 estimate and interval, and, if none does, what the printed interval implies (its centre and
 the standard error of log RR it was built with) against the crude one.
 
+**A Hodges-Lehmann interval around 0 on a free-days endpoint** (I-MICRO's vasopressor-free
+days, 0 (-1 to 1)): every death scores 0 days, the deaths of the two arms tie, and the
+Wilcoxon statistic jumps by their number of pairs at a shift of 0;
+:func:`tied_interval_verdict` says when that jump is too large for any interval holding
+shifts on both sides of 0.
+
 The quantiles of a change score that only deaths can reach are the subject of
 :mod:`trialkit.simulate.death_timing`.
 """
@@ -414,6 +420,121 @@ def risk_ratio_verdict(
                 "crude_se_low": cse[0],
                 "crude_se_high": cse[1],
                 **box,
+                "reason": reason,
+            }
+        ]
+    )
+
+
+def tied_interval_verdict(
+    figure_id: str,
+    figure: Mapping[str, Any],
+    n: tuple[int, int],
+    tied: tuple[int, int],
+    *,
+    conf_level: float = 0.95,
+    correct: bool = True,
+) -> pd.DataFrame:
+    r"""Can a Hodges-Lehmann interval printed around 0 hold when many patients share a value?
+
+    A free-days endpoint gives every death the same value (0 days), so the deaths of the two
+    arms tie with each other: the :math:`t_1 t_2` pairs of deaths have a difference of
+    exactly 0. The Wilcoxon statistic :math:`W(d) = \#\{x_i - d > y_j\} +
+    \tfrac12\#\{x_i - d = y_j\}` therefore drops by at least :math:`t_1 t_2` as the shift
+    :math:`d` passes 0. The interval of R's ``wilcox.test(conf.int = TRUE)`` (normal
+    approximation, which ties force) holds a shift :math:`d` when
+    :math:`|W(d) - n_1 n_2/2| - c \le z_{1-\alpha/2}\,\sigma(d)` (:math:`c = \tfrac12` with
+    the continuity correction, else 0), and at shifts just either side of 0 no value of one
+    arm ties with one of the other, so the tie correction of :math:`\sigma` counts at least
+    the two groups of deaths and
+
+    .. math:: \sigma(\pm\varepsilon) \le \sigma_{\max} = \sqrt{\frac{n_1 n_2}{12}\left[(N+1)
+              - \frac{(t_1^3 - t_1) + (t_2^3 - t_2)}{N(N-1)}\right]}, \quad N = n_1 + n_2
+
+    (more ties only lower it). An interval holding shifts on both sides of 0 needs
+    :math:`t_1 t_2 \le 2 z_{1-\alpha/2} \sigma_{\max} + 2c`. A printed interval whose inner
+    bounds (each limit moved inwards by its rounding tolerance) straddle 0 while
+    :math:`t_1 t_2` exceeds that bound can come from no data with these counts by this
+    method: the publication used another interval, or scored deaths otherwise.
+
+    Parameters
+    ----------
+    figure_id : str
+        The figure, for the result.
+    figure : mapping
+        Its printed ``ci_low`` and ``ci_high`` (and ``rounding``, as in ``published.toml``).
+    n : (int, int)
+        Patients with a value in each arm.
+    tied : (int, int)
+        Patients in each arm sharing one value (the deaths within the endpoint's horizon).
+    conf_level : float
+        The interval's level.
+    correct : bool
+        R's continuity correction (its default, and :func:`trialkit.stats.hodges_lehmann`'s).
+
+    Returns
+    -------
+    DataFrame
+        One row: ``figure_id, verdict`` (``not reproducible`` or ``not excluded``),
+        ``inner_low, inner_high`` (the interval every printing of the figure contains),
+        ``tied_pairs`` (:math:`t_1 t_2`), ``sigma_max``, ``max_jump``
+        (:math:`2 z \sigma_{\max} + 2c`) and ``reason``.
+
+    Examples
+    --------
+    I-MICRO's vasopressor-free days, 0 (-1 to 1), with 48 of 114 and 47 of 122 deaths: the
+    2,256 tied pairs exceed the 2,039 an interval around 0 allows.
+
+    >>> v = tied_interval_verdict("vfd", {"ci_low": -1, "ci_high": 1}, (114, 122), (48, 47))
+    >>> str(v.loc[0, "verdict"]), int(v.loc[0, "tied_pairs"]), round(float(v.loc[0, "max_jump"]))
+    ('not reproducible', 2256, 2039)
+    """
+    from scipy import stats
+
+    from trialkit.published import precision
+
+    n1, n2 = (check_n(v, "n", "tied_interval_verdict") for v in n)
+    if any(isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0 for v in tied):
+        raise ValueError(f"tied_interval_verdict: tied must be whole numbers >= 0, got {tied!r}")
+    t1, t2 = (int(v) for v in tied)
+    if t1 > n1 or t2 > n2:
+        raise ValueError(f"tied_interval_verdict: tied {tied} exceeds the arm sizes {n}")
+    lo = float(figure["ci_low"]) + precision(dict(figure), "ci_low") / 2
+    hi = float(figure["ci_high"]) - precision(dict(figure), "ci_high") / 2
+    big_n = n1 + n2
+    ties = ((t1**3 - t1) + (t2**3 - t2)) / (big_n * (big_n - 1))
+    sigma = math.sqrt(n1 * n2 / 12.0 * ((big_n + 1) - ties))
+    z = float(stats.norm.isf((1 - conf_level) / 2))
+    jump = 2 * z * sigma + (1.0 if correct else 0.0)
+    pairs = t1 * t2
+    if lo < 0 < hi and pairs > jump:
+        verdict = "not reproducible"
+        reason = (
+            f"the printed interval holds shifts on both sides of 0 (every printing of it "
+            f"contains {lo:g} to {hi:g}), but the {t1} x {t2} = {pairs:,} pairs of patients "
+            f"sharing one value (deaths) make the Wilcoxon statistic drop by at least {pairs:,} "
+            f"at a shift of 0, more than the {jump:,.0f} (2 x {z:.2f} x sigma, sigma at most "
+            f"{sigma:.1f}{', + 1 for the continuity correction' if correct else ''}) an "
+            "interval around 0 allows: no data with these counts gives it by R's "
+            "wilcox.test; the publication used another interval or another value for deaths"
+        )
+    else:
+        verdict = "not excluded"
+        reason = (
+            "the printed interval does not hold shifts on both sides of 0"
+            if not lo < 0 < hi
+            else f"the {pairs:,} tied pairs are within the {jump:,.0f} an interval around 0 allows"
+        )
+    return pd.DataFrame(
+        [
+            {
+                "figure_id": figure_id,
+                "verdict": verdict,
+                "inner_low": lo,
+                "inner_high": hi,
+                "tied_pairs": pairs,
+                "sigma_max": sigma,
+                "max_jump": jump,
                 "reason": reason,
             }
         ]

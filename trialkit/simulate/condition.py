@@ -24,13 +24,15 @@ each ``[slot, pool seed, pool patient]`` (patient numbers from 1, as in the ids)
 :func:`trialkit.simulate.twin` to the twin's own seed only (:func:`apply_swaps`).
 
 The objective is that of the seed search (:func:`trialkit.simulate.calibrate`): the sum over
-every printed number of the figures that the continuous parameters move of
+every printed number of the figures that the continuous parameters move (and that arithmetic
+does not exclude, :func:`trialkit.simulate.agreement.not_reproducible`) of
 ``(max(|realised - target| - tol, 0) / tol) ** 2``, ``tol`` half the printed precision, so it
 is 0 exactly when every such number prints as published. Each step draws ``proposals``
-random exchanges and keeps the best, if it lowers the objective (a greedy local search with
-random proposals; seeded, so the same call gives the same exchanges). Whole-number endpoints
-make interval limits jump by whole points, so a small continuous surrogate (the Wilcoxon
-statistic at the printed limit, :func:`_surrogate`) guides the search between jumps.
+random exchanges (every other one a pair) and keeps the best, if it lowers the objective (a
+greedy local search with random proposals; seeded, so the same call gives the same
+exchanges). Whole-number endpoints make interval limits jump by whole points, so a small
+continuous surrogate (the Wilcoxon statistic at the printed limit, :func:`_surrogate`)
+guides the search between jumps.
 
 References
 ----------
@@ -229,25 +231,43 @@ SURROGATE_WEIGHT = 0.1
 _Z = 1.959963984540054  # the 95% intervals of the Hodges-Lehmann figures
 
 
-def _targets(plan: pd.DataFrame, published: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _targets(spec: Spec, params: TwinParams, published: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every printed number the continuous parameters move: its figure, number, estimate
-    column, target and tolerance, and the figure's estimator, endpoint and population."""
+    column, target and tolerance, and the figure's estimator, endpoint and population.
+
+    Of a figure that arithmetic excludes (:func:`trialkit.simulate.agreement.not_reproducible`),
+    only the numbers the plain draw already prints as published are kept, so that they stay
+    as published; the others no data can print alongside them, and chasing them would only
+    move the rest."""
     from trialkit.published import precision
     from trialkit.results import published_point
+    from trialkit.simulate.agreement import _met, not_reproducible
+    from trialkit.simulate.draws import twin
 
     figures = published.get("figures", {})
+    plan = figure_plan(spec, published)
+    excluded = not_reproducible(spec, plan, figures, params)
+    plain = None
+    if excluded:
+        draw = twin(spec, params.seed, params=replace(params, swaps=()))
+        plain = figure_estimates(draw, published, plan=plan).set_index("figure_id")
     out = []
     for p in plan[plan["reproduced"] & ~plan["kind"].isin(FIXED_KINDS)].to_dict("records"):
-        fig = figures[p["figure_id"]]
+        fid = p["figure_id"]
+        fig = figures[fid]
         point = published_point(fig)
         for key in ("estimate", "median", "q1", "q3", "ci_low", "ci_high", "p_value"):
-            if key in fig:
-                out.append({
-                    "figure_id": p["figure_id"], "key": key,
-                    "column": "estimate" if key == point else key, "target": float(fig[key]),
-                    "tol": precision(dict(fig), key) / 2, "estimator": p["estimator"],
-                    "endpoint": p["endpoint"], "population": p["population"],
-                })  # fmt: skip
+            if key not in fig:
+                continue
+            column, tol = "estimate" if key == point else key, precision(dict(fig), key) / 2
+            if plain is not None and fid in excluded:
+                if not _met(float(plain.at[fid, column]), float(fig[key]), tol):
+                    continue
+            out.append({
+                "figure_id": fid, "key": key, "column": column, "target": float(fig[key]),
+                "tol": tol, "estimator": p["estimator"], "endpoint": p["endpoint"],
+                "population": p["population"],
+            })  # fmt: skip
     return out
 
 
@@ -315,7 +335,7 @@ def condition_twin(
     *,
     pool: int = 40,
     proposals: int = 32,
-    steps: int = 1000,
+    steps: int = 3000,
     seed: int = 0,
 ) -> Conditioning:
     """Exchange patients of a twin's realisation until its figures print as published.
@@ -360,7 +380,7 @@ def condition_twin(
     base = replace(params, swaps=())
     plan = figure_plan(spec, published)
     moved = plan[plan["reproduced"] & ~plan["kind"].isin(FIXED_KINDS)].reset_index(drop=True)
-    targets = _targets(plan, published)
+    targets = _targets(spec, base, published)
     pool_seeds = tuple(range(POOL_SEED_START, POOL_SEED_START + int(pool)))
     trial = twin(spec, base.seed, params=base)
     ends = analysis_set(trial, spec).reset_index(drop=True)
@@ -399,13 +419,14 @@ def condition_twin(
             step -= 1
             break
         best: tuple[float, float, list[str], np.ndarray] | None = None
-        for _ in range(int(proposals)):
-            i = int(rng.choice(slots))
-            j = n + int(rng.choice(by_sig[slot_sig[i]]))
-            if j in sel:  # a pool patient takes one slot at most
-                continue
+        for k in range(int(proposals)):
+            # Every other proposal exchanges two patients at once: a pair can move a
+            # number that any single exchange moves only by pushing another out.
             trial_sel = sel.copy()
-            trial_sel[i] = j
+            for i in rng.choice(slots, size=1 + k % 2, replace=False):
+                trial_sel[i] = n + int(rng.choice(by_sig[slot_sig[i]]))
+            if np.unique(trial_sel).size < n:  # a pool patient takes one slot at most
+                continue
             scored = score(trial_sel)
             evaluations += 1
             if best is None or scored[0] < best[0]:

@@ -202,7 +202,8 @@ def twin_fit_report(
     For the realisation ``params.seed`` (default the trial's ``twin.toml``): every printed
     number of every figure the notebooks reproduce beside the twin's, its tolerance (half
     the printed precision) and verdict; the reasons a figure is not met, derived
-    (``not_reproducible``: a risk ratio no count pair gives by a count-only method;
+    (``not_reproducible``: a risk ratio no count pair gives by a count-only method, a
+    Hodges-Lehmann interval around 0 that tied deaths exclude;
     ``figure_reasons``: upper quartiles and the timing of deaths; otherwise the chance that
     a realisation prints the figure, over ``check_seeds``); the figures agreeing for the
     seed and, as a distribution, for ``check_seeds``; the death-timing trade-off (``taus``
