@@ -18,6 +18,7 @@ from trialkit.published import load_published
 from trialkit.resources import bundled_data
 from trialkit.simulate import read_twin_file, twin, twin_params, twin_toml
 from trialkit.simulate.condition import (
+    MARGIN,
     _objective,
     _targets,
     apply_swaps,
@@ -81,7 +82,7 @@ def test_the_searched_objective_is_that_of_the_trial_twin_builds(imicro):
     spec, pub, _, cond = imicro
     t = twin(spec, params=cond.params)
     plan = figure_plan(spec, pub)
-    targets = _targets(spec, cond.params, pub)
+    targets = _targets(spec, cond.params, pub, MARGIN)
     value, _, missed = _objective(figure_estimates(t, pub, plan=plan), targets)
     assert value == pytest.approx(cond.after, rel=1e-12, abs=1e-12)
     assert tuple(missed) == cond.missed

@@ -63,6 +63,8 @@ from trialkit.spec import Spec
 #: Pool seeds start here: outside the ranges the calibration searches (1..N), checks
 #: (10001..) and fits with (20001..), so no pool patient is also one of those draws.
 POOL_SEED_START = 50_001
+#: The share of each number's tolerance the search aims within (see condition_twin).
+MARGIN = 0.8
 #: What an exchange keeps from the slot (the rest comes with the pool patient).
 KEPT = ("patient_id", "site", "randomized")
 _PATIENT_SIGNATURE = ("arm", "mitt", "per_protocol", "withdrawn", "exclusion_reason")
@@ -231,7 +233,9 @@ SURROGATE_WEIGHT = 0.1
 _Z = 1.959963984540054  # the 95% intervals of the Hodges-Lehmann figures
 
 
-def _targets(spec: Spec, params: TwinParams, published: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _targets(
+    spec: Spec, params: TwinParams, published: Mapping[str, Any], margin: float = 1.0
+) -> list[dict[str, Any]]:
     """Every printed number the continuous parameters move: its figure, number, estimate
     column, target and tolerance, and the figure's estimator, endpoint and population.
 
@@ -265,7 +269,7 @@ def _targets(spec: Spec, params: TwinParams, published: Mapping[str, Any]) -> li
                     continue
             out.append({
                 "figure_id": fid, "key": key, "column": column, "target": float(fig[key]),
-                "tol": tol, "estimator": p["estimator"], "endpoint": p["endpoint"],
+                "tol": tol * margin, "estimator": p["estimator"], "endpoint": p["endpoint"],
                 "population": p["population"],
             })  # fmt: skip
     return out
@@ -337,6 +341,7 @@ def condition_twin(
     proposals: int = 32,
     steps: int = 3000,
     seed: int = 0,
+    margin: float = MARGIN,
 ) -> Conditioning:
     """Exchange patients of a twin's realisation until its figures print as published.
 
@@ -357,6 +362,10 @@ def condition_twin(
         The most steps; the search stops earlier when every number prints as published.
     seed : int
         Seed of the proposals.
+    margin : float
+        Each number is searched within ``margin`` times its tolerance (half the printed
+        precision), so that it prints as published with room to spare when shown to one more
+        decimal (a P of 0.1249 prints as 0.12 but reads as 0.125 beside it).
 
     Returns
     -------
@@ -380,7 +389,9 @@ def condition_twin(
     base = replace(params, swaps=())
     plan = figure_plan(spec, published)
     moved = plan[plan["reproduced"] & ~plan["kind"].isin(FIXED_KINDS)].reset_index(drop=True)
-    targets = _targets(spec, base, published)
+    if not 0 < margin <= 1:
+        raise ValueError(f"condition_twin: margin must be in (0, 1], got {margin!r}")
+    targets = _targets(spec, base, published, margin)
     pool_seeds = tuple(range(POOL_SEED_START, POOL_SEED_START + int(pool)))
     trial = twin(spec, base.seed, params=base)
     ends = analysis_set(trial, spec).reset_index(drop=True)
