@@ -38,10 +38,12 @@ from trialkit.simulate import (
     tau_for_share,
     tau_ranges,
     twin,
+    twin_fit_report,
     twin_params,
     twin_toml,
 )
 from trialkit.simulate.knobs import KNOBS, check_knobs
+from trialkit.simulate.params import swaps_apply
 from trialkit.spec import SpecError, load_spec
 
 THIRD = Path(__file__).parent / "fixtures" / "third_trial" / "spec.toml"
@@ -301,7 +303,13 @@ def test_imicro_fit_report_says_the_quartiles_pull_the_timing_of_deaths_apart():
     assert "- delta_sofa_iloprost (Q3 printed 7): below 2" in section
     assert "- mean_sofa_iloprost (Q3 printed 15.9): 4 to 7" in section
     assert "No single law of the day of death gives every printed upper quartile" in section
-    # ... and the missed quartile's reason says so, naming the figure that pulls the other way
+    # The bundled realisation is conditioned (its exchanges print the quartiles as published);
+    # the plain draw of the same seed misses them, and its report's reason says so, naming
+    # the figure that pulls the other way.
+    assert next(x for x in page.splitlines() if x.startswith("| mean_sofa_iloprost | agrees"))
+    pub = load_published(bundled_data("imicro"))
+    plain = replace(twin_params("imicro"), swaps=())
+    page = twin_fit_report("imicro", pub, params=plain)
     row = next(x for x in page.splitlines() if x.startswith("| mean_sofa_iloprost | differs"))
     assert row.endswith(
         "when deaths happen (the trade-off below): its Q3 needs early_death_tau 4 to 7, the "
@@ -500,6 +508,7 @@ def test_cli_calibrate_condition_writes_the_exchanges_of_a_trial_that_is_not_bun
     values, _ = read_twin_file(out)
     params = TwinParams(**values)
     assert params.swaps and all(seed in (50001, 50002, 50003) for _, seed, _ in params.swaps)
+    assert swaps_apply(params)  # the file's draw is the one the exchanges were found for
     assert "The realisation is conditioned" in out.read_text(encoding="utf-8")
     # the exchanges keep the deaths the twin is conditioned on: 14 and 12 of 40
     spec = load_spec(THIRD)

@@ -16,7 +16,7 @@ import pytest
 from trialkit.endpoints import analysis_set
 from trialkit.published import load_published
 from trialkit.resources import bundled_data
-from trialkit.simulate import read_twin_file, twin, twin_params, twin_toml
+from trialkit.simulate import TwinParams, read_twin_file, twin, twin_params, twin_toml
 from trialkit.simulate.condition import (
     MARGIN,
     _objective,
@@ -26,6 +26,7 @@ from trialkit.simulate.condition import (
 )
 from trialkit.simulate.figures import figure_estimates, figure_plan
 from trialkit.simulate.model import _generate
+from trialkit.simulate.params import params_fingerprint, swaps_apply
 from trialkit.spec import SpecError, load_spec
 
 
@@ -98,13 +99,30 @@ def test_swaps_belong_to_the_own_seed_and_no_scenario(imicro):
         twin(spec, params=cond.params, effect_sofa=0.0).daily,
         twin(spec, params=plain, effect_sofa=0.0).daily,
     )
+    # edited parameters (as a hand-edited twin file would give) are another model: plain too
+    edited = replace(cond.params, early_death_tau=4.0)
+    assert not swaps_apply(edited) and swaps_apply(cond.params)
+    pd.testing.assert_frame_equal(
+        twin(spec, params=edited).daily, twin(spec, params=replace(edited, swaps=())).daily
+    )
+
+
+def test_the_fingerprint_is_that_of_the_parameters_as_a_twin_file_holds_them(imicro):
+    _, _, plain, cond = imicro
+    assert cond.params.swaps_for == params_fingerprint(plain)
+    # numpy scalars and floats rounded to the file's 6 decimals fingerprint alike
+    noisy = replace(plain, noise_sd=np.float64(plain.noise_sd) + 1e-9, n_sites=np.int64(12))
+    assert params_fingerprint(noisy) == params_fingerprint(replace(plain, n_sites=12))
+    assert params_fingerprint(replace(plain, seed=plain.seed + 1)) != params_fingerprint(plain)
 
 
 def test_swaps_round_trip_through_a_twin_file(imicro, tmp_path):
     _, _, _, cond = imicro
     path = tmp_path / "twin.toml"
     path.write_text(twin_toml(cond.params), encoding="utf-8")
-    assert read_twin_file(path)[0]["swaps"] == cond.params.swaps
+    values = read_twin_file(path)[0]
+    assert values["swaps"] == cond.params.swaps and values["swaps_for"] == cond.params.swaps_for
+    assert swaps_apply(TwinParams(**values))
 
 
 @pytest.mark.parametrize(

@@ -498,8 +498,15 @@ def _calibrate(args: argparse.Namespace) -> int:
     s = result.summary
     params, conditioned = result.params, None
     if args.condition:
+        from trialkit.simulate import TwinParams, read_twin_file
         from trialkit.simulate.condition import condition_twin
 
+        # The exchanges are searched on the parameters as the twin file will hold them
+        # (rounded), so that the file's draw is the one they were found for.
+        with tempfile.TemporaryDirectory() as tmp:
+            held = Path(tmp) / "twin.toml"
+            held.write_text(twin_toml(params), encoding="utf-8")
+            params = TwinParams(**read_twin_file(held)[0])
         conditioned = condition_twin(
             spec, params, published, pool=args.pool, steps=args.condition_steps
         )

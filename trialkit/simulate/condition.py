@@ -20,8 +20,9 @@ What an exchange keeps, so that nothing the twin was conditioned on moves:
 Every exchanged patient is a whole patient of the model (baseline, daily values, events),
 so the realism of each patient's course (SOFA rising before an ICU death, discharge when
 off support) holds as for any draw. The exchanges are data: ``swaps`` in ``twin.toml``,
-each ``[slot, pool seed, pool patient]`` (patient numbers from 1, as in the ids), applied by
-:func:`trialkit.simulate.twin` to the twin's own seed only (:func:`apply_swaps`).
+each ``[slot, pool seed, pool patient]`` (patient numbers from 1, as in the ids), with
+``swaps_for``, the fingerprint of the parameters and seed they were found for; applied by
+:func:`trialkit.simulate.twin` to that draw only (:func:`apply_swaps`).
 
 The objective is that of the seed search (:func:`trialkit.simulate.calibrate`): the sum over
 every printed number of the figures that the continuous parameters move (and that arithmetic
@@ -57,7 +58,7 @@ from trialkit.simulate.figures import (
     figure_estimates,
     figure_plan,
 )
-from trialkit.simulate.params import TwinParams
+from trialkit.simulate.params import TwinParams, params_fingerprint
 from trialkit.spec import Spec
 
 #: Pool seeds start here: outside the ranges the calibration searches (1..N), checks
@@ -450,7 +451,7 @@ def condition_twin(
         (int(number[i]), int(seeds[j]), int(number[j])) for i, j in enumerate(sel) if j >= n
     )
     return Conditioning(
-        params=replace(params, swaps=swaps),
+        params=replace(base, swaps=swaps, swaps_for=params_fingerprint(base)),
         before=before,
         after=current,
         steps=step,

@@ -13,7 +13,7 @@ import pandas as pd
 from trialkit.schema import Trial
 from trialkit.simulate.condition import apply_swaps
 from trialkit.simulate.model import _generate
-from trialkit.simulate.params import TwinParams, twin_params
+from trialkit.simulate.params import TwinParams, swaps_apply, twin_params
 from trialkit.spec import Spec, load_spec
 
 
@@ -52,9 +52,10 @@ def twin(
         Any :class:`TwinParams` field to change, e.g. ``effect_sofa=0``,
         ``randomized=(500, 500)``, ``condition=False``.
 
-    A conditioned twin's ``swaps`` (:mod:`trialkit.simulate.condition`) are applied to its
-    own seed only, and only when no scenario is given (or the scenario sets ``swaps``): any
-    other draw is a plain realisation of the model.
+    A conditioned twin's ``swaps`` (:mod:`trialkit.simulate.condition`) are applied to the
+    draw they were found for only (its seed and parameters,
+    :func:`trialkit.simulate.params.params_fingerprint`): another seed, a scenario or edited
+    parameters give a plain realisation of the model.
 
     Returns
     -------
@@ -73,9 +74,9 @@ def twin(
     p = twin_params(spec, **scenario) if params is None else replace(params, **scenario)
     drawn = p.seed if seed is None else int(seed)
     frames = _generate(p, spec, drawn)
-    # The exchanges of a conditioned twin belong to its own realisation: another seed, or
-    # a scenario that does not restate them, is a plain draw of the model.
-    if p.swaps and drawn == p.seed and (not scenario or "swaps" in scenario):
+    # The exchanges of a conditioned twin belong to the draw they were found for: another
+    # seed or other parameters (a scenario, an edited twin file) give a plain draw.
+    if swaps_apply(p, drawn):
         plain = replace(p, swaps=())
         frames = apply_swaps(frames, p.swaps, lambda s: _generate(plain, spec, s))
     frames = {k: _sorted(k, v) for k, v in frames.items()}

@@ -21,7 +21,7 @@ from trialkit.simulate.agreement import (
     seed_agreement,
 )
 from trialkit.simulate.figures import figure_estimates, figure_plan
-from trialkit.simulate.params import TwinParams
+from trialkit.simulate.params import TwinParams, swaps_apply
 from trialkit.spec import Spec
 
 
@@ -172,7 +172,7 @@ def _conditioning_lines(
     """What the exchanges of a conditioned realisation did (none: no line)."""
     from trialkit.simulate.draws import twin
 
-    if not params.swaps:
+    if not swaps_apply(params):
         return []
     plain = twin(spec, params.seed, params=replace(params, swaps=()))
     agree = int((figure_estimates(plain, published, plan=plan)["verdict"] == "agrees").sum())

@@ -10,10 +10,13 @@ treatment effects are 0 (a null trial) unless a scenario sets them.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from trialkit.resources import bundled_data
 from trialkit.spec import Spec, SpecError, load_spec
@@ -95,6 +98,9 @@ class TwinParams:
     # patients of the realisation exchanged for pool patients of the same signature
     # (trialkit.simulate.condition): (slot, pool seed, pool patient), patient numbers from 1
     swaps: tuple[tuple[int, int, int], ...] = ()
+    # the parameters and seed the swaps were found for (params_fingerprint): they apply to
+    # that draw only
+    swaps_for: str = ""
     notes: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -156,6 +162,42 @@ def read_twin_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if problems:
         raise SpecError(problems)
     return params, readme
+
+
+def _normal(v: Any) -> Any:
+    """A parameter's value as a twin file holds it (floats to 6 decimals, plain types)."""
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, Exclusion):
+        return ("exclusion", v.arm, v.reason, bool(v.withdrawn))
+    if isinstance(v, tuple | list):
+        return tuple(_normal(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((str(k), _normal(x)) for k, x in v.items()))
+    if isinstance(v, int | np.integer):
+        return int(v)
+    return round(float(v), 6)
+
+
+def params_fingerprint(p: TwinParams) -> str:
+    """A short fingerprint of every parameter but the exchanges themselves (seed included),
+    as a twin file writes them: what a conditioned twin's ``swaps`` were found for.
+
+    :func:`trialkit.simulate.twin` applies the exchanges only to the draw whose parameters
+    still have this fingerprint, so editing a parameter, changing the seed or drawing a
+    scenario gives a plain draw of the model, never exchanges found for another one.
+    """
+    skip = ("swaps", "swaps_for", "notes")
+    items = [
+        (f.name, _normal(getattr(p, f.name))) for f in fields(TwinParams) if f.name not in skip
+    ]
+    return hashlib.sha256(repr(items).encode("utf-8")).hexdigest()[:16]
+
+
+def swaps_apply(p: TwinParams, seed: int | None = None) -> bool:
+    """Whether ``p``'s exchanges apply to its draw at ``seed`` (default its own)."""
+    own = p.seed if seed is None else int(seed)
+    return bool(p.swaps) and own == p.seed and p.swaps_for == params_fingerprint(p)
 
 
 def _swap_problems(path: Path, swaps: Any) -> list[str]:

@@ -12,7 +12,13 @@ import pandas as pd
 
 from trialkit.simulate.draws import _spec, twin
 from trialkit.simulate.model import SOFA2_DECIMALS
-from trialkit.simulate.params import TwinParams, bundled_twin_file, read_twin_file, twin_params
+from trialkit.simulate.params import (
+    TwinParams,
+    bundled_twin_file,
+    read_twin_file,
+    swaps_apply,
+    twin_params,
+)
 from trialkit.spec import Spec
 
 _DECIMALS = {
@@ -178,7 +184,7 @@ def codebook(trial: str | Spec, params: TwinParams | None = None, calibrated: bo
         conditioned = _CONDITIONED_FIT.format(
             counts=", ".join(counts), seed=p.seed, searched=readme.get("seeds_searched", 100)
         )
-        if p.swaps:
+        if swaps_apply(p):
             conditioned += " " + _SWAPPED.format(
                 k=len(p.swaps),
                 n=sum(p.randomized),
