@@ -88,3 +88,12 @@ def test_imicros_fit_report_marks_only_the_vasopressor_free_interval():
     why = not_reproducible(spec, figure_plan(spec, pub), pub["figures"], twin_params(spec))
     assert "vaso_free_d28_difference" in why and "2,256 pairs" in why["vaso_free_d28_difference"]
     assert "vent_free_d28_difference" not in why and "rrt_free_d28_difference" not in why
+
+
+def test_imicros_published_note_states_the_derived_numbers():
+    # the note beside the figure in the report quotes the verdict: it cannot go stale
+    pub = load_published(bundled_data("imicro"))
+    fig = pub["figures"]["vaso_free_d28_difference"]
+    v = tied_interval_verdict("vfd", fig, (114, 122), (48, 47)).iloc[0]
+    assert f"{int(v['tied_pairs']):,} tied pairs" in fig["note"]
+    assert f"more than the {v['max_jump']:,.0f} any interval" in fig["note"]
