@@ -39,7 +39,16 @@ def _digest(folder: Path) -> dict[str, str]:
 def _report(out: Path, *extra: str) -> subprocess.Popen:
     args = [sys.executable, "-m", "trialkit", "report", "--trial", "imicro", "--out", str(out),
             *extra]  # fmt: skip
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The report runs as from a terminal, where Ctrl-C is not ignored. A child inherits an
+    # ignored SIGINT, and Python then never turns it into KeyboardInterrupt: `make test &`
+    # in a script (a shell ignores SIGINT in its background commands) ran the report to its
+    # end and returned 0.
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)  # fmt: skip
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture(scope="module")
