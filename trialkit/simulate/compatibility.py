@@ -492,6 +492,7 @@ def tied_interval_verdict(
     from scipy import stats
 
     from trialkit.published import precision
+    from trialkit.stats.rank import _sigma
 
     n1, n2 = (check_n(v, "n", "tied_interval_verdict") for v in n)
     if any(isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0 for v in tied):
@@ -501,9 +502,7 @@ def tied_interval_verdict(
         raise ValueError(f"tied_interval_verdict: tied {tied} exceeds the arm sizes {n}")
     lo = float(figure["ci_low"]) + precision(dict(figure), "ci_low") / 2
     hi = float(figure["ci_high"]) - precision(dict(figure), "ci_high") / 2
-    big_n = n1 + n2
-    ties = ((t1**3 - t1) + (t2**3 - t2)) / (big_n * (big_n - 1))
-    sigma = math.sqrt(n1 * n2 / 12.0 * ((big_n + 1) - ties))
+    sigma = _sigma(n1, n2, float((t1**3 - t1) + (t2**3 - t2)))
     z = float(stats.norm.isf((1 - conf_level) / 2))
     jump = 2 * z * sigma + (1.0 if correct else 0.0)
     pairs = t1 * t2

@@ -279,14 +279,12 @@ def _targets(
 def _wilcoxon_z(x: np.ndarray, y: np.ndarray, d: float) -> float:
     """The tie-corrected Wilcoxon rank-sum z of ``x - d`` against ``y`` (no continuity
     correction): the statistic whose inversion gives the Hodges-Lehmann interval."""
+    from trialkit.stats.rank import _rank_sum, _sigma
+
     xs, ys = np.sort(x - d), np.sort(y)
-    lo, hi = np.searchsorted(ys, xs, "left"), np.searchsorted(ys, xs, "right")
-    w = lo.sum() + 0.5 * (hi - lo).sum()
-    n1, n2 = xs.size, ys.size
-    n = n1 + n2
-    _, t = np.unique(np.r_[xs, ys], return_counts=True)
-    var = n1 * n2 / 12.0 * ((n + 1) - (t**3 - t).sum() / (n * (n - 1)))
-    return float((w - n1 * n2 / 2.0) / np.sqrt(var)) if var > 0 else 0.0
+    w, ties = _rank_sum(xs, ys)
+    sigma = _sigma(xs.size, ys.size, ties)
+    return float((w - xs.size * ys.size / 2.0) / sigma) if sigma > 0 else 0.0
 
 
 def _surrogate(t: Mapping[str, Any], got: float, cols: Any, arms: Sequence[str]) -> float:
