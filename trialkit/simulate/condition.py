@@ -424,10 +424,8 @@ def condition_twin(
     value, current, missed = score(sel)
     before = current
     evaluations, step = 1, 0
-    for step in range(1, int(steps) + 1):
-        if current == 0.0 or slots.size == 0:
-            step -= 1
-            break
+    while step < int(steps) and current > 0.0 and slots.size:
+        step += 1
         best: tuple[float, float, list[str], np.ndarray] | None = None
         for k in range(int(proposals)):
             # Every other proposal exchanges two patients at once: a pair can move a

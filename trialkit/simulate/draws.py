@@ -76,9 +76,8 @@ def twin(
     frames = _generate(p, spec, drawn)
     # The exchanges of a conditioned twin belong to the draw they were found for: another
     # seed or other parameters (a scenario, an edited twin file) give a plain draw.
-    if swaps_apply(p, drawn):
-        plain = replace(p, swaps=())
-        frames = apply_swaps(frames, p.swaps, lambda s: _generate(plain, spec, s))
+    if swaps_apply(p, drawn):  # the model's draw ignores swaps: p draws the pool too
+        frames = apply_swaps(frames, p.swaps, lambda s: _generate(p, spec, s))
     frames = {k: _sorted(k, v) for k, v in frames.items()}
     extra = {k: v for k, v in frames.items() if k not in ("patients", "daily", "events")}
     return Trial(

@@ -172,8 +172,6 @@ def _normal(v: Any) -> Any:
         return ("exclusion", v.arm, v.reason, bool(v.withdrawn))
     if isinstance(v, tuple | list):
         return tuple(_normal(x) for x in v)
-    if isinstance(v, dict):
-        return tuple(sorted((str(k), _normal(x)) for k, x in v.items()))
     if isinstance(v, int | np.integer):
         return int(v)
     return round(float(v), 6)
