@@ -8,7 +8,10 @@ returns the kernel to the state of a fresh one (namespace, execution count, work
 warnings, matplotlib and pandas settings), so that a notebook's outputs do not depend on which
 notebooks ran before it; ``tests/test_execute_reuse.py`` holds the report byte-identical to one
 made with a fresh kernel per notebook (``reuse_kernels=False``). A kernel that dies, or that
-cannot be reset, is replaced by a fresh one for the next notebook.
+cannot be reset, is replaced by a fresh one for the next notebook. The workers only execute:
+the main thread makes each executed notebook byte-stable and renders its page while the
+worker's kernel runs the next notebook (rendering in the worker had left its kernel idle for
+0.1-0.3 s after every notebook).
 """
 
 from __future__ import annotations
@@ -139,7 +142,7 @@ def execute_all(
     """
     manager = _tracked_kernel_manager()
     waiting: queue.Queue[Outcome | None] = queue.Queue()
-    finished: queue.Queue[Outcome] = queue.Queue()
+    finished: queue.Queue[tuple[Outcome, Path, dict[str, Any]]] = queue.Queue()
     for o in todo:
         waiting.put(o)
     cancelled = threading.Event()
@@ -153,9 +156,8 @@ def execute_all(
                 except queue.Empty:
                     return
                 extra = per_notebook.get(outcome.notebook.name, {})
-                finished.put(
-                    _execute(outcome, stage, extra, manager, kernel_parameters, cancelled, kernel)
-                )
+                ran = _execute(outcome, stage, extra, manager, kernel_parameters, kernel)
+                finished.put((outcome, *ran))
         finally:
             if kernel is not None and not cancelled.is_set():
                 # Killed, not asked to shut down (~2 s, on the report's wall time): every
@@ -170,10 +172,12 @@ def execute_all(
             for _ in todo:
                 while True:  # a timeout, so that Ctrl-C reaches this thread at once
                     try:
-                        outcome = finished.get(timeout=0.2)
+                        outcome, target, given = finished.get(timeout=0.2)
                         break
                     except queue.Empty:
                         continue
+                # Here, not in the worker: its kernel goes on to the next notebook meanwhile.
+                _finish(outcome, target, given, cancelled)
                 bar.update()
                 if outcome.error:
                     bar.write(f"FAILED {outcome.run.spec.id}/{outcome.notebook.path.name}")
@@ -192,9 +196,10 @@ def _execute(
     extra: Mapping[str, Any],
     manager: type,
     kernel_parameters: Callable[[TrialRun, Path], dict[str, Any]],
-    cancelled: threading.Event,
     kernel: _Kernel | None = None,
-) -> Outcome:
+) -> tuple[Path, dict[str, Any]]:
+    """Run one notebook into the staging folder: the notebook written, the parameters given
+    (a failure goes to ``outcome.error``)."""
     pm = _papermill()
     nb, run = outcome.notebook, outcome.run
     cwd = stage / run.spec.id
@@ -230,6 +235,13 @@ def _execute(
     finally:
         if kernel is not None:
             kernel.close_clients()
+    return target, given
+
+
+def _finish(
+    outcome: Outcome, target: Path, given: dict[str, Any], cancelled: threading.Event
+) -> None:
+    """The executed notebook made byte-stable and rendered beside it as a page."""
     if target.exists() and not cancelled.is_set():
         outcome.output = target
         try:
@@ -239,7 +251,6 @@ def _execute(
             outcome.error = outcome.error or (
                 f"ran, but the HTML page could not be rendered: {type(exc).__name__}: {exc}"
             )
-    return outcome
 
 
 _import_lock = threading.Lock()
