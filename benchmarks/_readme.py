@@ -45,6 +45,7 @@ DASH = "—"  # the reference cell of a row without a peer
 ROWS: dict[str, str] = {
     "10-report-imicro": "bench_report.py",
     "11-report-combat_shine": "bench_report.py",
+    "11a-report-all": "bench_report.py",
     "12-imports": "bench_import.py",
     "20-endpoints": "bench_endpoints.py",
     "30-sofa2": "bench_sofa.py",

@@ -1,37 +1,34 @@
 """The whole report of each bundled trial (``trialkit report --trial T``), cold then warm.
 
-For each trial (I-MICRO and COMBAT-SHINE, their bundled twins), ``trialkit report --trial T``
-runs twice, each time in a fresh interpreter into a new temporary folder: first cold (the
-operating system's file cache, the bytecode and matplotlib's caches as the machine has them),
-then warm (the same run again: what a second report costs). Measured for each run: wall
-seconds, and CPU seconds of the report and everything it waited for (``RUSAGE_CHILDREN``:
-the trialkit process, its kernels, their rendering to HTML), and the number of notebooks it
-executed (the ``.ipynb`` files it wrote). The notebooks run two at a time (the report's
-default ``--jobs 2``), so wall time is below CPU time on an idle 2-core machine; each of the
-two workers runs its notebooks in one kernel, reset between them (``--fresh-kernels`` is not
-measured: a kernel per notebook, ~2x the CPU).
+For each trial (I-MICRO and COMBAT-SHINE, their bundled twins, and both at once with
+``--trial all``), ``trialkit report --trial T`` runs twice, each time in a fresh interpreter
+into a new temporary folder: first cold (the operating system's file cache, the bytecode and
+matplotlib's caches as the machine has them), then warm (the same run again: what a second
+report costs). Measured for each run: wall seconds, and CPU seconds of the report and
+everything it waited for (``RUSAGE_CHILDREN``: the trialkit process, its kernels, their
+rendering to HTML), and the number of notebooks it executed (the ``.ipynb`` files it wrote).
+The notebooks run two at a time (the report's default ``--jobs 2``), so wall time is below
+CPU time on an idle 2-core machine; each of the two workers runs its notebooks in one
+kernel, reset between them (``--fresh-kernels`` is not measured: a kernel per notebook, ~2x
+the CPU).
 
-Where the time goes (2026-12-02, reused kernels, on this shared 2-vCPU machine, whose two
-vCPUs gave two CPU-bound processes together little more than one (each ran at about half
-speed); load average 1.1-2.5 during the runs): I-MICRO warm 24.4 s CPU, 17.1 s wall (was
-34.6 s CPU, 32.1 s wall at load 1.8-2.4 before the changes of issue 16 item 4; alternated
-with the earlier code, medians of 3: 25.6 s CPU, 16.7 s wall against 31.6 s, 21.3 s);
-COMBAT-SHINE warm 26.4 s CPU, 21.8 s wall (was 40.2 s CPU, 25.9 s wall; alternated,
-medians of 2: 30.5 s CPU, 19.6 s wall against 37.2 s, 28.2 s). The notebooks' own computing
-in a kernel with its imports done is ~13 s CPU for I-MICRO (one notebook after another in
-one interpreter, without the kernels' gc.freeze, which took another 0.3-0.6 s off each of
-02, 04, 13 and 16): 14, the multiverse, 2.7 s (the sweep's 252 combinations: the
-median regressions, the bootstrap, the analysis sets), 16 2.1 s (its six seaborn heatmaps
-each draw the figure), 13 1.4 s, 02 1.3 s, 04 1.3 s, 05 1.2 s, 15 1.1 s (the permutation
-test), the others 0.1-0.6 s; much of it is the figures' rendering to PNG. Two kernel
-starts (0.5-0.7 s CPU each) with their imports (each alone: pingouin with seaborn and
-statsmodels 1.5 s, statsmodels.api 1.3 s, lifelines 1.2 s, scipy.stats 0.7 s, pandas 0.6 s,
-matplotlib.pyplot 0.5 s); the report's own process ~8 s CPU: the HTML export ~0.1-0.6 s a
-page (~3.5 s in all, half of it bleach and BeautifulSoup), its imports, loading the data
-(0.35 s), then, after the last notebook, the manuscript tables (1.3 s, 0.75 s of it
-tableone's import of scipy.stats) and the index (0.95 s, matplotlib's import and its
-figure). The notebooks start longest first (``trialkit.report.COST_HINTS``), so the two
-workers end within about a second of each other.
+Where the time goes (2026-12-03, quiet machine, load average ~1): I-MICRO warm 13.8 s wall,
+22.5 s CPU; COMBAT-SHINE 13.3 s, 21.5 s; both in one run (``--trial all``) 23.1 s, 37.9 s
+(on 2026-12-02, before the two changes below: I-MICRO 17.1 s, COMBAT-SHINE 21.8 s). Split
+for I-MICRO: the kernels 15-16 s CPU (two starts with their imports, ~2.5 s each; the
+notebooks' own computing: 14, the multiverse, ~3 s; 16, 13 and 02 ~1.6 s each; the others
+0.3-1.3 s), the report's own process 6.3-6.8 s (its imports and the data 0.8 s before the
+first kernel starts; the HTML pages ~2.6 s, a quarter of it bleach's sanitising of the code
+cells; after the last notebook, the manuscript tables 1.1 s, most of it tableone's import of
+scipy.stats, and the front page 0.8 s, most of it matplotlib's import). Two changes of
+2026-12-03: the pages are rendered by the main thread while the worker's kernel goes on
+(it had waited 0.1-0.5 s after each notebook; alternated, 4 pairs, median 13.3 s against
+14.2 s), and notebook 16's six heatmaps are drawn without seaborn drawing the whole figure
+inside each call (1.7 s CPU to 0.5 s). Computing the manuscript tables while the kernels
+start was tried and made the report slower (3 alternated pairs: 13.9-14.7 s against
+12.2-13.0 s): the two cores are busy then, and the report's process took 2 s more CPU.
+The notebooks start longest first (``trialkit.report.COST_HINTS``), so the two workers end
+within about a second of each other.
 
 Floor, measured in the same run: one ``python3`` Jupyter kernel started, one empty cell
 executed, the kernel shut down (``jupyter_client``, in a fresh interpreter, CPU seconds of
@@ -39,11 +36,11 @@ that interpreter and of the kernel, without the interpreter's own start-up; medi
 ``--kernel-repeats``), times the number of notebooks: what the report would cost if its
 notebooks computed nothing.
 
-README rows (``benchmarks/_readme.py``, keys ``10-report-imicro`` and
-``11-report-combat_shine``): the warm run's wall and CPU seconds and the cold run's wall
-seconds, beside the kernel-start floor times the number of notebooks (the ratio is the
-report's CPU time over the floor's). Prints a table; asserts nothing about time; fails when
-a report fails.
+README rows (``benchmarks/_readme.py``, keys ``10-report-imicro``,
+``11-report-combat_shine`` and ``11a-report-all``): the warm run's wall and CPU seconds and
+the cold run's wall seconds, beside the kernel-start floor times the number of notebooks
+(the ratio is the report's CPU time over the floor's). Prints a table; asserts nothing about
+time; fails when a report fails.
 
 Run: ``.venv/bin/python benchmarks/bench_report.py [--trial imicro] [--kernel-repeats 3]``
 """
@@ -63,7 +60,11 @@ from _readme import ratio, row, seconds  # benchmarks/_readme.py
 
 from trialkit.spec import load_spec
 
-TRIALS = {"imicro": "10-report-imicro", "combat_shine": "11-report-combat_shine"}
+TRIALS = {
+    "imicro": "10-report-imicro",
+    "combat_shine": "11-report-combat_shine",
+    "all": "11a-report-all",  # both bundled trials in one run
+}
 
 # Started by the parent in a fresh interpreter; times only the kernel's life (its own CPU and
 # the kernel's, which it waits for), not the interpreter's start or the import.
@@ -114,7 +115,7 @@ def kernel_start(repeats: int) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--trial", action="append", choices=list(TRIALS), help="default: both")
+    ap.add_argument("--trial", action="append", choices=list(TRIALS), help="default: all three")
     ap.add_argument("--kernel-repeats", type=int, default=3)
     args = ap.parse_args(argv)
     trials = args.trial or list(TRIALS)
@@ -139,12 +140,12 @@ def main(argv: list[str] | None = None) -> None:
     for trial in trials:
         wall, cpu, n = results[trial, "warm"]
         cold_wall = results[trial, "cold"][0]
-        spec = load_spec(trial)
+        what = "both bundled trials'" if trial == "all" else f"the whole {load_spec(trial).name}"
         row(
             TRIALS[trial],
-            f"the whole {spec.name} report (`trialkit report --trial {trial}`: {n} "
+            f"{what} report (`trialkit report --trial {trial}`: {n} "
             "notebooks, HTML, index), warm",
-            "bundled twin",
+            "bundled twins" if trial == "all" else "bundled twin",
             f"{seconds(wall)} s wall, {seconds(cpu)} s CPU (cold: {seconds(cold_wall)} s wall)",
             f"{n} Jupyter kernel starts ({seconds(k_cpu)} s CPU each): "
             f"{seconds(n * k_cpu)} s CPU {ratio(cpu, n * k_cpu)}",
