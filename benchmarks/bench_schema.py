@@ -33,6 +33,16 @@ number columns of this file are float64 by the data contract; narrower floats wo
 values that sit on a SOFA threshold (float32(0.1) is above 0.1, so a noradrenaline dose of
 0.1 ug/kg/min would score 4 instead of 3).
 
+Where the peak is (10^7 rows, 2026-12-03; the resident memory sampled every 20 ms with the
+main thread's stack): 1,926 MB above the imports, of which the frames returned hold 1,428
+MB and their float64 columns 927 MB (1.6x the 580 MB CSV). The read peaks at 1,892 MB as
+it copies its last pieces into the blocks (the blocks full, the piece copied and the next
+one parsed ahead); the cross-table checks then peak at 1,929 MB on the temporaries of
+``_stay_end`` and ``_in_range`` over the whole daily table. A peak of 2x the CSV is out of
+reach with float64 values: with the narrowest other columns (0/1 flags as int8, days as
+int16, patient ids as int32 codes, against int64, Int64 and text objects now) the frames
+would still hold about 1,120 MB (1.94x), which leaves less than one piece of the read.
+
 Run: ``.venv/bin/python benchmarks/bench_schema.py [--rows 1e6,1e7] [--repeats 2]``.
 """
 
