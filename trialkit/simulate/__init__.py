@@ -110,7 +110,7 @@ sampling gives exact conditional draws). Williamson P, Birkin M, Rees PH. Enviro
 1998;30:785-816 (combinatorial optimisation of microdata).
 """
 
-from trialkit.simulate.agreement import seed_agreement
+from trialkit.simulate.agreement import not_reproducible_from_data, seed_agreement
 from trialkit.simulate.calibration import (
     bundled_targets,
     calibrate,
@@ -126,6 +126,7 @@ from trialkit.simulate.compatibility import (
     implied_log_interval,
     risk_ratio_verdict,
     rr_compatibility,
+    tied_interval_verdict,
 )
 from trialkit.simulate.condition import Conditioning, apply_swaps, condition_twin
 from trialkit.simulate.death_timing import (
@@ -176,6 +177,7 @@ __all__ = [
     "fit_twin",
     "formatted_calibration",
     "implied_log_interval",
+    "not_reproducible_from_data",
     "quantile_count_bounds",
     "read_targets",
     "read_twin_file",
@@ -186,6 +188,7 @@ __all__ = [
     "simulate_endpoints",
     "tau_for_share",
     "tau_ranges",
+    "tied_interval_verdict",
     "twin",
     "twin_fit_report",
     "twin_outcomes",

@@ -1,6 +1,7 @@
 """How a twin's figures agree with a publication's: each printed number beside the twin's,
 over the chosen seed and other seeds (:func:`seed_agreement`, :func:`report_table`), and why
-a figure cannot be met (:func:`not_reproducible`: arithmetic; :func:`figure_reasons`: when
+a figure cannot be met (:func:`not_reproducible`: arithmetic, also on a trial's own data with
+:func:`not_reproducible_from_data`; :func:`figure_reasons`: when
 deaths happen; otherwise the chance a realisation meets it). The fit (:mod:`.fit`) and the
 fit report (:mod:`.fit_report`) both use them.
 """
@@ -80,10 +81,93 @@ def not_reproducible(
     percentages or derived counts (:func:`risk_ratio_verdict`), a Hodges-Lehmann interval
     around 0 on a free-days endpoint whose tied deaths exclude it
     (:func:`tied_interval_verdict`)."""
+    n = _analysed_n(spec, params, figures)
+    tied = {fid: (n, deaths) for fid, deaths in _tied_deaths(spec, plan, figures, params).items()}
+    return _excluded(spec, plan, figures, n, tied)
+
+
+def not_reproducible_from_data(
+    spec: Spec, published: Mapping[str, Any], data: Any
+) -> dict[str, str]:
+    """Why a figure cannot be met, by the arithmetic of ``not_reproducible`` (risk ratios,
+    Hodges-Lehmann intervals around 0 of free-days endpoints), with the counts of a trial's
+    own data instead of a twin's.
+
+    The risk ratios are judged against the published counts or percentages, with the
+    published analysed numbers (``analysed_<arm>``) as denominators where the figures give
+    them, else the data's. A Hodges-Lehmann interval of a free-days endpoint is judged
+    with the data's patients who have a value in each arm and, as the tied group, those who
+    died by the endpoint's horizon (each scored the endpoint's death value).
+
+    Parameters
+    ----------
+    spec : Spec
+        The trial.
+    published : mapping
+        Its figures (:func:`trialkit.published.load_published`).
+    data : TrialData
+        Its data (:func:`trialkit.schema.load_trial`).
+
+    Returns
+    -------
+    dict
+        Figure id -> ``"not reproducible: <the arithmetic>"``, for each figure that no data
+        with these counts can give by the published method.
+
+    Examples
+    --------
+    >>> from trialkit.published import load_published
+    >>> from trialkit.resources import bundled_data
+    >>> from trialkit.schema import load_trial
+    >>> data = load_trial(bundled_data("imicro"), spec="imicro")
+    >>> why = not_reproducible_from_data(data.spec, load_published(bundled_data("imicro")), data)
+    >>> sorted(why)
+    ['death_d28_rr', 'vaso_free_d28_difference']
+    """
+    from trialkit.endpoints import analysis_set
+
+    figures = published.get("figures", {})
+    plan = figure_plan(spec, published)
+    sets: dict[str, pd.DataFrame] = {}
+
+    def ends(population: str) -> pd.DataFrame:
+        if population not in sets:
+            sets[population] = analysis_set(data, spec, population=population)
+        return sets[population]
+
+    primary = ends("primary")
+    counts = tuple(int((primary["arm"] == a).sum()) for a in spec.arms)
+    n = (
+        tuple(int(figures[f"analysed_{a}"]["n"]) for a in spec.arms)
+        if all(f"analysed_{a}" in figures for a in spec.arms)
+        else counts
+    )
+    tied = {}
+    for p in _free_days_intervals(spec, plan, figures):
+        eid, table = p["endpoint"], ends(p["population"])
+        horizon = int(spec.endpoints[eid].get("horizon", 28))
+        valued = table[eid].notna()
+        died = valued & (table["death_day"] <= horizon)
+        arms = [table["arm"] == a for a in spec.arms]
+        tied[p["figure_id"]] = (
+            tuple(int((valued & a).sum()) for a in arms),
+            tuple(int((died & a).sum()) for a in arms),
+        )
+    return _excluded(spec, plan, figures, n, tied)  # type: ignore[arg-type]
+
+
+def _excluded(
+    spec: Spec,
+    plan: pd.DataFrame,
+    figures: Mapping[str, Any],
+    n: tuple[int, int],
+    tied: Mapping[str, tuple[tuple[int, int], tuple[int, int]]],
+) -> dict[str, str]:
+    """The risk ratios that the arm figures exclude (denominators ``n``) and the intervals
+    that their tied groups exclude (``tied``: figure id -> (patients, tied) per arm)."""
     from trialkit.simulate.compatibility import risk_ratio_verdict, tied_interval_verdict
 
     out = {}
-    n = _analysed_n(spec, params, figures)
     for p in plan[plan["kind"] == "risk_ratio"].to_dict("records"):
         fid = p["figure_id"]
         if "ci_low" not in figures[fid] or "ci_high" not in figures[fid]:
@@ -94,11 +178,27 @@ def not_reproducible(
             continue
         if v["verdict"] == "not reproducible":
             out[fid] = "not reproducible: " + str(v["reason"])
-    for fid, tied in _tied_deaths(spec, plan, figures, params).items():
-        v = tied_interval_verdict(fid, figures[fid], n, tied).iloc[0]
+    for fid, (sizes, deaths) in tied.items():
+        v = tied_interval_verdict(fid, figures[fid], sizes, deaths).iloc[0]
         if v["verdict"] == "not reproducible":
             out[fid] = "not reproducible: " + str(v["reason"])
     return out
+
+
+def _free_days_intervals(
+    spec: Spec, plan: pd.DataFrame, figures: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The plan's Hodges-Lehmann figures, with both limits printed, of free-days endpoints
+    analysed in the randomized (mITT) population."""
+    rows = plan[plan["reproduced"] & (plan["estimator"] == "hodges_lehmann")]
+    return [
+        p
+        for p in rows.to_dict("records")
+        if spec.rule(p["endpoint"]) == "free_days"
+        and spec.populations.get(p["population"]) == "mitt"
+        and "ci_low" in figures[p["figure_id"]]
+        and "ci_high" in figures[p["figure_id"]]
+    ]
 
 
 def _tied_deaths(
@@ -106,14 +206,11 @@ def _tied_deaths(
 ) -> dict[str, tuple[int, int]]:
     """The Hodges-Lehmann figures of free-days endpoints in the analysed population whose
     deaths (all scored the same value) the twin is conditioned on, with those counts."""
-    out = {}
-    rows = plan[plan["reproduced"] & (plan["estimator"] == "hodges_lehmann")]
-    for p in rows.to_dict("records"):
+    out: dict[str, tuple[int, int]] = {}
+    if not params.condition:
+        return out
+    for p in _free_days_intervals(spec, plan, figures):
         eid, fid = p["endpoint"], p["figure_id"]
-        if spec.rule(eid) != "free_days" or spec.populations.get(p["population"]) != "mitt":
-            continue
-        if "ci_low" not in figures[fid] or "ci_high" not in figures[fid] or not params.condition:
-            continue
         horizon = int(spec.endpoints[eid].get("horizon", 28))
         deaths = (
             params.target_deaths_28
