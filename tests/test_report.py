@@ -396,3 +396,59 @@ def test_nbval_sanitize_file_as_nbval_reads_it(text, expected):
 )
 def test_published_figures_are_shown_as_printed(figure, shown):
     assert describe_figure(figure) == shown
+
+
+# --- the front page's verdicts ------------------------------------------------------------
+
+
+def _bundled_front_page(tmp_path, rows):
+    """The I-MICRO front page for recorded ``rows`` (analysis id, figure id, estimate, CI)."""
+    import pandas as pd
+
+    from trialkit.frontpage import render_index
+    from trialkit.results import collect, record
+
+    (run,) = report._resolve_trials("imicro", None)
+    for aid, fid, est, lo, hi in rows:
+        result = pd.DataFrame({"estimate": [est], "ci_low": [lo], "ci_high": [hi]})
+        record(tmp_path, "imicro", aid, aid, result, arm_1="iloprost", arm_2="placebo",
+               published_id=fid, published=run.published)  # fmt: skip
+    tables = {"imicro": collect(tmp_path, "imicro")}
+    return render_index([run], [], [], tables, tmp_path, {}, [])
+
+
+def test_a_figure_the_published_counts_exclude_is_not_reproducible_not_differs(tmp_path):
+    # death_d28_rr, 1.08 (0.80 to 1.5), is excluded by arithmetic (risk_ratio_verdict); the
+    # mean-SOFA shift is only missed here (0.9 against 0.25).
+    page = _bundled_front_page(tmp_path, [
+        ("death_d28.rr", "death_d28_rr", 1.093, 0.801, 1.491),
+        ("mean_sofa.hodges_lehmann", "mean_sofa_difference", 0.9, -1.1, 1.8),
+    ])  # fmt: skip
+    assert "0 agrees, 1 differs, 1 not reproducible, 21 not computed;" in page
+    row = page[page.index("Death by day 28, relative risk iloprost / placebo<br>") :]
+    row = row[: row.index("</tr>")]
+    assert "verdict v-not-reproducible" in row
+    assert "not reproducible: no count pair compatible with the printed numbers" in row
+    mean = page[page.index("Mean daily SOFA over days 1-7, median difference") :]
+    assert "v-differs" in mean[: mean.index("</tr>")]
+
+
+def test_without_an_excluded_figure_the_front_page_says_nothing_of_it(tmp_path):
+    page = _bundled_front_page(tmp_path, [
+        ("mean_sofa.hodges_lehmann", "mean_sofa_difference", 0.25, -1.1, 1.8),
+    ])  # fmt: skip
+    assert "1 agrees, 0 differs, 22 not computed;" in page
+    assert "Not reproducible" not in page and "verdict v-not-reproducible" not in page
+
+
+def test_arithmetic_checks_that_cannot_run_are_a_problem_not_a_lost_report(tmp_path, monkeypatch):
+    import trialkit.simulate.agreement as agreement
+
+    def fails(*args):
+        raise ValueError("a figure without its endpoint")
+
+    monkeypatch.setattr(agreement, "not_reproducible_from_data", fails)
+    page = _bundled_front_page(tmp_path, [("death_d28.rr", "death_d28_rr", 1.093, 0.801, 1.491)])
+    assert "This report is incomplete" in page
+    assert "the arithmetic checks of the published figures could not run (ValueError: a " in page
+    assert "0 agrees, 1 differs, 22 not computed;" in page

@@ -110,9 +110,10 @@ VERDICTS = ("agrees", "differs", "not published")
 #: figure; another method recorded beside a figure or an estimate (``check=True``); an
 #: estimate with no published figure.
 KINDS = ("reproduction", "check", "estimate")
-#: The verdict of a published figure (:func:`figure_verdicts`): its reproduction's, or
-#: ``not computed`` when no reproduction was recorded.
-FIGURE_VERDICTS = ("agrees", "differs", "not computed")
+#: The verdict of a published figure (:func:`figure_verdicts`): its reproduction's;
+#: ``not reproducible`` when it differs and arithmetic shows that no data with the trial's
+#: counts gives the figure by its method; ``not computed`` when no reproduction was recorded.
+FIGURE_VERDICTS = ("agrees", "differs", "not reproducible", "not computed")
 
 # Written to six significant digits: enough for any published comparison, and the last
 # bits of floating point (BLAS, platform) never reach the file.
@@ -408,7 +409,11 @@ def record(
     return frame
 
 
-def figure_verdicts(table: pd.DataFrame, figure_ids: Iterable[str]) -> pd.DataFrame:
+def figure_verdicts(
+    table: pd.DataFrame,
+    figure_ids: Iterable[str],
+    excluded: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """One verdict per published figure: that of its reproduction, checks counted apart.
 
     Parameters
@@ -417,16 +422,21 @@ def figure_verdicts(table: pd.DataFrame, figure_ids: Iterable[str]) -> pd.DataFr
         ``results.csv`` as :func:`collect` returns it.
     figure_ids : iterable of str
         The published figures, in the order to show them (the keys of ``figures``).
+    excluded : mapping, optional
+        Figure id -> why no data with the trial's counts can give it
+        (:func:`trialkit.simulate.not_reproducible_from_data`): such a figure that differs
+        is ``"not reproducible"``.
 
     Returns
     -------
     DataFrame
         One row per figure: ``published_id``; ``verdict`` (:data:`FIGURE_VERDICTS`):
         ``"agrees"`` when every reproduction recorded against it agrees, ``"differs"`` when
-        one differs, ``"not computed"`` when none was recorded (checks alone do not
-        reproduce a figure); ``reproductions`` and ``checks``, the number of rows of each
-        kind; ``analysis_ids``, the reproductions' ids joined by ``", "``. More than one
-        reproduction of a figure means a notebook left a check unmarked (``check=True``).
+        one differs (``"not reproducible"`` when it is in ``excluded``), ``"not computed"``
+        when none was recorded (checks alone do not reproduce a figure); ``reproductions``
+        and ``checks``, the number of rows of each kind; ``analysis_ids``, the
+        reproductions' ids joined by ``", "``. More than one reproduction of a figure means
+        a notebook left a check unmarked (``check=True``).
 
     Examples
     --------
@@ -438,6 +448,8 @@ def figure_verdicts(table: pd.DataFrame, figure_ids: Iterable[str]) -> pd.DataFr
       'analysis_ids': 'hl'},
      {'published_id': 'rr', 'verdict': 'not computed', 'reproductions': 0, 'checks': 0,
       'analysis_ids': ''}]
+    >>> figure_verdicts(t, ["d"], excluded={"d": "not reproducible: ..."})["verdict"].tolist()
+    ['not reproducible']
     """
     missing = [c for c in ("published_id", "kind", "verdict", "analysis_id") if c not in table]
     if missing:
@@ -450,6 +462,8 @@ def figure_verdicts(table: pd.DataFrame, figure_ids: Iterable[str]) -> pd.DataFr
             verdict = "not computed"
         else:
             verdict = "agrees" if (reproduced["verdict"] == "agrees").all() else "differs"
+            if verdict == "differs" and fid in (excluded or {}):
+                verdict = "not reproducible"
         rows.append(
             {
                 "published_id": fid,

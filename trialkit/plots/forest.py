@@ -243,14 +243,15 @@ def specification_curve(
     return fig
 
 
-VERDICT_COLOURS = {"agrees": "#2e7d32", "differs": "#d9730d"}
+VERDICT_COLOURS = {"agrees": "#2e7d32", "differs": "#d9730d", "not reproducible": "#6a3d9a"}
 
 
 def reconciliation_plot(rows: pd.DataFrame) -> Figure:
     """Every published interval beside trialkit's reproduction, each on its own scale.
 
     One small panel per published figure: the published estimate and interval (grey, upper
-    line) and trialkit's (coloured by verdict: green agrees, orange differs, lower line), on
+    line) and trialkit's (coloured by verdict: green agrees, orange differs, purple not
+    reproducible, lower line), on
     an axis fitted to both, so that intervals on different scales (a risk ratio, points of
     SOFA) are each readable.
 
