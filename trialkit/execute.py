@@ -11,7 +11,7 @@ made with a fresh kernel per notebook (``reuse_kernels=False``). A kernel that d
 cannot be reset, is replaced by a fresh one for the next notebook. The workers only execute:
 the main thread makes each executed notebook byte-stable and renders its page while the
 worker's kernel runs the next notebook (rendering in the worker had left its kernel idle for
-0.1-0.3 s after every notebook).
+0.1-0.5 s after every notebook).
 """
 
 from __future__ import annotations

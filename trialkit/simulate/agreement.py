@@ -63,9 +63,14 @@ def seed_agreement(
     return frame[["seed", *(c for c in frame.columns if c != "seed")]]
 
 
+def _analysed_published(spec: Spec, figures: Mapping[str, Any]) -> tuple[int, int]:
+    e, c = (int(figures[f"analysed_{a}"]["n"]) for a in spec.arms)
+    return e, c
+
+
 def _analysed_n(spec: Spec, params: TwinParams, figures: Mapping[str, Any]) -> tuple[int, int]:
     if all(f"analysed_{a}" in figures for a in spec.arms):
-        e, c = (int(figures[f"analysed_{a}"]["n"]) for a in spec.arms)
+        e, c = _analysed_published(spec, figures)
     else:
         e, c = (
             r - sum(x.arm == a for x in params.exclusions)
@@ -105,7 +110,7 @@ def not_reproducible_from_data(
         The trial.
     published : mapping
         Its figures (:func:`trialkit.published.load_published`).
-    data : TrialData
+    data : Trial
         Its data (:func:`trialkit.schema.load_trial`).
 
     Returns
@@ -135,12 +140,15 @@ def not_reproducible_from_data(
             sets[population] = analysis_set(data, spec, population=population)
         return sets[population]
 
+    def per_arm(table: pd.DataFrame, which: pd.Series) -> tuple[int, int]:
+        first, second = (int((which & (table["arm"] == a)).sum()) for a in spec.arms)
+        return first, second
+
     primary = ends("primary")
-    counts = tuple(int((primary["arm"] == a).sum()) for a in spec.arms)
     n = (
-        tuple(int(figures[f"analysed_{a}"]["n"]) for a in spec.arms)
+        _analysed_published(spec, figures)
         if all(f"analysed_{a}" in figures for a in spec.arms)
-        else counts
+        else per_arm(primary, pd.Series(True, index=primary.index))
     )
     tied = {}
     for p in _free_days_intervals(spec, plan, figures):
@@ -148,12 +156,8 @@ def not_reproducible_from_data(
         horizon = int(spec.endpoints[eid].get("horizon", 28))
         valued = table[eid].notna()
         died = valued & (table["death_day"] <= horizon)
-        arms = [table["arm"] == a for a in spec.arms]
-        tied[p["figure_id"]] = (
-            tuple(int((valued & a).sum()) for a in arms),
-            tuple(int((died & a).sum()) for a in arms),
-        )
-    return _excluded(spec, plan, figures, n, tied)  # type: ignore[arg-type]
+        tied[p["figure_id"]] = (per_arm(table, valued), per_arm(table, died))
+    return _excluded(spec, plan, figures, n, tied)
 
 
 def _excluded(
