@@ -30,6 +30,12 @@ start was tried and made the report slower (3 alternated pairs: 13.9-14.7 s agai
 The notebooks start longest first (``trialkit.report.COST_HINTS``), so the two workers end
 within about a second of each other.
 
+Peer, measured in the same run: the notebooks' code without Jupyter (:data:`PLAIN`), each
+notebook that applies run cell after cell in one plain interpreter with the report's
+parameters and its figures rendered to PNG, its imports paid once: what the report's kernels,
+pages, front page and manuscript tables cost beyond the analyses themselves (2026-12-03:
+I-MICRO 11.3 s CPU against the report's 21-22 s).
+
 Floor, measured in the same run: one ``python3`` Jupyter kernel started, one empty cell
 executed, the kernel shut down (``jupyter_client``, in a fresh interpreter, CPU seconds of
 that interpreter and of the kernel, without the interpreter's own start-up; median of
@@ -38,9 +44,9 @@ notebooks computed nothing.
 
 README rows (``benchmarks/_readme.py``, keys ``10-report-imicro``,
 ``11-report-combat_shine`` and ``11a-report-all``): the warm run's wall and CPU seconds and
-the cold run's wall seconds, beside the kernel-start floor times the number of notebooks
-(the ratio is the report's CPU time over the floor's). Prints a table; asserts nothing about
-time; fails when a report fails.
+the cold run's wall seconds, beside the plain run and the kernel-start floor times the
+number of notebooks (each ratio is the report's CPU time over the peer's). Prints a table;
+asserts nothing about time; fails when a report or the plain run fails.
 
 Run: ``.venv/bin/python benchmarks/bench_report.py [--trial imicro] [--kernel-repeats 3]``
 """
@@ -81,6 +87,59 @@ kc.stop_channels()
 km.shutdown_kernel()
 print(time.perf_counter() - w0, time.process_time() - c0 + children() - k0)
 """
+
+
+# The notebooks' code without Jupyter: each notebook that applies, cell after cell, in one plain
+# interpreter (its imports paid once), with the parameters the report gives it; a line magic
+# dropped; at each cell's end every open figure rendered to PNG as the inline backend renders
+# it, then closed; printed text discarded (no display formatting, no HTML page).
+PLAIN = """
+import contextlib, io, json, os, sys, tempfile
+from pathlib import Path
+import matplotlib
+matplotlib.use("agg")
+import matplotlib.pyplot as plt
+from trialkit import parameters as params, report
+runs = report._resolve_trials(sys.argv[1], None)
+notebooks = report.find_notebooks(report.bundled_notebooks())
+ran = 0
+with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
+    for run in runs:
+        cwd = Path(tmp) / run.spec.id
+        cwd.mkdir()
+        os.chdir(cwd)
+        given = report.kernel_parameters(run, cwd)
+        for nb in notebooks:
+            if report.missing_requirements(nb, run.spec, run.data):
+                continue
+            ns = {"__name__": "__main__"}
+            for cell in json.loads(nb.path.read_text(encoding="utf-8"))["cells"]:
+                if cell["cell_type"] != "code":
+                    continue
+                src = "".join(cell["source"])
+                if "parameters" in cell["metadata"].get("tags", []):
+                    src = params.with_values(src, given)
+                src = "\\n".join(x for x in src.splitlines() if not x.lstrip().startswith("%"))
+                exec(compile(src, nb.name, "exec"), ns)
+                for number in plt.get_fignums():
+                    plt.figure(number).savefig(io.BytesIO(), format="png", bbox_inches="tight")
+                plt.close("all")
+            ran += 1
+print(ran, file=sys.stderr)
+"""
+
+
+def plain_run(trial: str) -> tuple[float, int]:
+    """CPU seconds of the notebooks' code in one plain interpreter (:data:`PLAIN`), and the
+    number of notebooks it ran."""
+    c0 = children_cpu()
+    done = subprocess.run(
+        [sys.executable, "-c", PLAIN, trial], capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"bench_report: the plain run of {trial} failed")
+    return children_cpu() - c0, int(done.stderr.split()[-1])
 
 
 def children_cpu() -> float:
@@ -129,6 +188,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"  {trial:<14} {run:<5} {wall:8.1f} s wall {cpu:8.1f} s CPU  "
                       f"{n} notebooks", flush=True)  # fmt: skip
     k_wall, k_cpu = kernel_start(args.kernel_repeats)
+    plain = {trial: plain_run(trial) for trial in trials}
 
     print(f"\ntrialkit report per bundled trial (cold, then warm); kernel floor median of "
           f"{args.kernel_repeats}")  # fmt: skip
@@ -136,19 +196,27 @@ def main(argv: list[str] | None = None) -> None:
     for (trial, run), (wall, cpu, n) in results.items():
         print(f"{trial:<14}{run:<6}{wall:>9.1f}{cpu:>9.1f}{n:>11}{n * k_cpu:>13.1f}")
     print(f"one kernel start, empty cell, shutdown: {k_wall:.2f} s wall, {k_cpu:.2f} s CPU")
+    for trial, (cpu, n) in plain.items():
+        print(f"{trial}: the notebooks' code in one plain interpreter, {n} notebooks: "
+              f"{cpu:.1f} s CPU")  # fmt: skip
 
     for trial in trials:
         wall, cpu, n = results[trial, "warm"]
         cold_wall = results[trial, "cold"][0]
         what = "both bundled trials'" if trial == "all" else f"the whole {load_spec(trial).name}"
+        plain_cpu, plain_n = plain[trial]
+        if plain_n != n:
+            raise SystemExit(f"bench_report: {trial}: the plain run ran {plain_n} notebooks, "
+                             f"the report {n}")  # fmt: skip
         row(
             TRIALS[trial],
             f"{what} report (`trialkit report --trial {trial}`: {n} "
             "notebooks, HTML, index), warm",
             "bundled twins" if trial == "all" else "bundled twin",
             f"{seconds(wall)} s wall, {seconds(cpu)} s CPU (cold: {seconds(cold_wall)} s wall)",
-            f"{n} Jupyter kernel starts ({seconds(k_cpu)} s CPU each): "
-            f"{seconds(n * k_cpu)} s CPU {ratio(cpu, n * k_cpu)}",
+            f"the notebooks' code in one plain interpreter (no Jupyter, no pages): "
+            f"{seconds(plain_cpu)} s CPU {ratio(cpu, plain_cpu)}; {n} Jupyter kernel starts "
+            f"({seconds(k_cpu)} s CPU each): {seconds(n * k_cpu)} s CPU {ratio(cpu, n * k_cpu)}",
         )
 
 
